@@ -1,0 +1,125 @@
+// The caller of a request: the API key's user, the key's scopes and limits,
+// and the user's memberships, loaded in ONE SQL statement per request. Every
+// authorization decision afterwards is made from this object, never by
+// another query.
+import type { PrismaClient } from "../generated/prisma/client.js";
+import { scopeAllows, type Scope } from "./scopes.js";
+import { sha256Hex, TOKEN_PREFIX } from "./tokens.js";
+import { isAdminLevel } from "./levels.js";
+
+export interface PrincipalUser {
+  id: number;
+  uuid: string;
+  email: string;
+  firstName: string;
+  lastName: string;
+  distinctId: string;
+  isEmailVerified: boolean | null;
+  hedgehogConfig: unknown;
+  roleAtOrganization: string | null;
+  currentOrganizationId: string | null;
+  createdAt: Date;
+}
+
+export interface PrincipalKey {
+  id: string;
+  label: string;
+  scopes: string[];
+  /** Organization ids the key is limited to; empty = all of the user's. */
+  scopedOrganizations: string[];
+  /** Project/environment ids the key is limited to; empty = all. */
+  scopedTeams: number[];
+}
+
+export class Principal {
+  private readonly levels: Map<string, number>;
+
+  constructor(
+    readonly user: PrincipalUser,
+    readonly key: PrincipalKey,
+    memberships: { organizationId: string; level: number }[],
+  ) {
+    // Organizations outside the key's limits are invisible, as if the user were not a member.
+    const limit = key.scopedOrganizations.length ? new Set(key.scopedOrganizations) : null;
+    this.levels = new Map(
+      memberships.filter((m) => !limit || limit.has(m.organizationId)).map((m) => [m.organizationId, m.level]),
+    );
+  }
+
+  hasScope(scope: Scope): boolean {
+    return scopeAllows(this.key.scopes, scope);
+  }
+
+  /** The organizations the caller can see through this key. */
+  get organizationIds(): string[] {
+    return [...this.levels.keys()];
+  }
+
+  /** The caller's membership level in an organization, or null when it cannot see it. */
+  levelIn(organizationId: string): number | null {
+    return this.levels.get(organizationId) ?? null;
+  }
+
+  isAdminOf(organizationId: string): boolean {
+    return isAdminLevel(this.levelIn(organizationId));
+  }
+
+  /** Whether the key may reach this project or environment (scoped_teams). */
+  reachesTeam(...ids: number[]): boolean {
+    if (!this.key.scopedTeams.length) return true;
+    return ids.some((id) => this.key.scopedTeams.includes(id));
+  }
+
+  /** Whether an object of this organization, and optionally of these projects/environments, is visible. */
+  canSee(organizationId: string, ...teamIds: number[]): boolean {
+    return this.levels.has(organizationId) && (teamIds.length === 0 || this.reachesTeam(...teamIds));
+  }
+}
+
+export type AuthResult = { ok: true; principal: Principal } | { ok: false; reason: string };
+
+const KEY_SHAPE = /^phx_[23456789A-HJ-NP-Za-km-z]{20,100}$/;
+
+/**
+ * Authenticates a personal API key with one statement: it reads the key, its
+ * user and the user's memberships, and marks the key used (at most hourly).
+ */
+export async function authenticateKey(prisma: PrismaClient, rawKey: string): Promise<AuthResult> {
+  if (!rawKey.startsWith(TOKEN_PREFIX.personalApiKey) || !KEY_SHAPE.test(rawKey)) {
+    return { ok: false, reason: "The API key is malformed: personal API keys start with `phx_`." };
+  }
+  const rows = await prisma.$queryRaw<
+    (PrincipalKey & { user: PrincipalUser; memberships: { organizationId: string; level: number }[] })[]
+  >`
+    WITH key AS (
+      SELECT * FROM "PersonalApiKey" WHERE "secureValue" = ${sha256Hex(rawKey)} AND "revokedAt" IS NULL
+    ), touched AS (
+      UPDATE "PersonalApiKey" SET "lastUsedAt" = now()
+      WHERE id = (SELECT id FROM key) AND ("lastUsedAt" IS NULL OR "lastUsedAt" < now() - interval '1 hour')
+    )
+    SELECT k.id, k.label, k.scopes, k."scopedOrganizations", k."scopedTeams",
+      json_build_object('id', u.id, 'uuid', u.uuid, 'email', u.email, 'firstName', u."firstName",
+        'lastName', u."lastName", 'distinctId', u."distinctId", 'isEmailVerified', u."isEmailVerified",
+        'hedgehogConfig', u."hedgehogConfig", 'roleAtOrganization', u."roleAtOrganization",
+        'currentOrganizationId', u."currentOrganizationId", 'createdAt', u."createdAt") AS "user",
+      coalesce((SELECT json_agg(json_build_object('organizationId', m."organizationId", 'level', m.level))
+        FROM "OrganizationMembership" m WHERE m."userId" = u.id), '[]'::json) AS memberships
+    FROM key k JOIN "User" u ON u.id = k."userId"`;
+  const row = rows[0];
+  if (!row) return { ok: false, reason: "The API key is not valid: it is unknown or has been revoked." };
+  const user = { ...row.user, createdAt: new Date(row.user.createdAt as unknown as string) };
+  return {
+    ok: true,
+    principal: new Principal(
+      user,
+      {
+        id: row.id,
+        label: row.label,
+        scopes: row.scopes,
+        scopedOrganizations: row.scopedOrganizations,
+        scopedTeams: row.scopedTeams,
+      },
+      row.memberships,
+    ),
+  };
+}

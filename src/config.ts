@@ -1,0 +1,30 @@
+// Environment variables, parsed and validated once at start.
+import { z } from "zod";
+
+const schema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  HOST: z.string().default("0.0.0.0"),
+  /** A postgres:// URL selects a PostgreSQL server; unset selects the embedded PGlite database. */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "DATABASE_URL must be a postgres:// URL")
+    .optional(),
+  /** Where the embedded database keeps its files between runs. */
+  DATA_DIR: z.string().default(".data/pglite"),
+  /** Signs live-events tokens; a random per-process secret when unset. */
+  LIVE_EVENTS_SECRET: z.string().min(16).optional(),
+  /** Seed demo data on start when the embedded database is empty. */
+  SEED_DEMO: z.enum(["true", "false"]).default("true"),
+});
+
+export type Config = z.infer<typeof schema>;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,96 @@
+// Opens the database: an embedded PGlite (the default; files under DATA_DIR,
+// or in memory) or a PostgreSQL server named by DATABASE_URL. Both are reached
+// through a Prisma driver adapter, so the rest of the code cannot tell them apart.
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import { PrismaPg } from "@prisma/adapter-pg";
+import type { SqlDriverAdapterFactory } from "@prisma/driver-adapter-utils";
+import { PrismaClient } from "../generated/prisma/client.js";
+import { SqlCounter, countingAdapter } from "./sql-counter.js";
+import { applyMigrations, type SqlExecutor } from "./migrate.js";
+
+export type { PrismaClient };
+
+export type DatabaseTarget =
+  | { kind: "postgres"; url: string; poolSize?: number }
+  | { kind: "pglite"; dataDir?: string /* undefined = in memory */; loadDataDir?: Blob };
+
+export interface Database {
+  prisma: PrismaClient;
+  kind: DatabaseTarget["kind"];
+  /** Counts every SQL statement sent through Prisma (tests, benchmark). */
+  counter: SqlCounter;
+  /** Runs a multi-statement SQL script outside Prisma (migrations). */
+  exec: SqlExecutor;
+  /** Answers true when the database accepts a query (readiness). */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+  /** The PGlite instance when embedded (tests dump it to clone fresh databases). */
+  pglite?: PGlite;
+}
+
+export async function openDatabase(target: DatabaseTarget): Promise<Database> {
+  const counter = new SqlCounter();
+  let factory: SqlDriverAdapterFactory;
+  let exec: SqlExecutor;
+  let closeDriver: () => Promise<void>;
+  let pglite: PGlite | undefined;
+
+  if (target.kind === "pglite") {
+    if (target.dataDir) mkdirSync(dirname(target.dataDir), { recursive: true });
+    pglite = await PGlite.create({ dataDir: target.dataDir, loadDataDir: target.loadDataDir });
+    const db = pglite;
+    // The adapter bundles its own copy of the adapter types; the runtime contract is the same.
+    factory = new PrismaPGlite(db) as unknown as SqlDriverAdapterFactory;
+    exec = {
+      script: async (sql) => {
+        await db.exec(sql);
+      },
+      query: async (sql, params = []) => (await db.query<Record<string, unknown>>(sql, params)).rows,
+    };
+    closeDriver = () => db.close();
+  } else {
+    const pg = await import("pg");
+    const pool = new pg.default.Pool({ connectionString: target.url, max: target.poolSize ?? 10 });
+    factory = new PrismaPg(pool) as unknown as SqlDriverAdapterFactory;
+    exec = {
+      script: async (sql) => {
+        await pool.query(sql);
+      },
+      query: async (sql, params = []) => (await pool.query(sql, params as unknown[])).rows,
+    };
+    closeDriver = () => pool.end();
+  }
+
+  const prisma = new PrismaClient({ adapter: countingAdapter(factory, counter) });
+  return {
+    prisma,
+    kind: target.kind,
+    counter,
+    exec,
+    pglite,
+    async ping() {
+      try {
+        await exec.query("SELECT 1");
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      await prisma.$disconnect();
+      await closeDriver();
+    },
+  };
+}
+
+/** Opens the database the configuration names and brings its schema up to date. */
+export async function openConfiguredDatabase(config: { DATABASE_URL?: string; DATA_DIR: string }): Promise<Database> {
+  const db = await openDatabase(
+    config.DATABASE_URL ? { kind: "postgres", url: config.DATABASE_URL } : { kind: "pglite", dataDir: config.DATA_DIR },
+  );
+  if (db.kind === "pglite") await applyMigrations(db.exec);
+  return db;
+}

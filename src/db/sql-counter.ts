@@ -1,0 +1,57 @@
+// Counts the SQL statements sent through a Prisma driver adapter. Tests use it
+// to prove N+1 freedom (statements per request must not grow with the number
+// of parents); the benchmark reports statements per request.
+import type { SqlDriverAdapter, SqlDriverAdapterFactory, SqlQuery, Transaction } from "@prisma/driver-adapter-utils";
+
+export class SqlCounter {
+  count = 0;
+  /** The statements since the last reset, when `recording` is on (for test diagnostics). */
+  statements: string[] = [];
+  recording = false;
+
+  reset(): void {
+    this.count = 0;
+    this.statements = [];
+  }
+
+  note(query: SqlQuery): void {
+    this.count += 1;
+    if (this.recording) this.statements.push(query.sql);
+  }
+}
+
+type Queryable = Pick<SqlDriverAdapter, "queryRaw" | "executeRaw">;
+
+function countQueries<T extends Queryable>(target: T, counter: SqlCounter): T {
+  return new Proxy(target, {
+    get(obj, prop, receiver) {
+      const value = Reflect.get(obj, prop, receiver);
+      if (prop === "queryRaw" || prop === "executeRaw") {
+        return (query: SqlQuery) => {
+          counter.note(query);
+          return (value as (q: SqlQuery) => unknown).call(obj, query);
+        };
+      }
+      if (prop === "startTransaction") {
+        return async (...args: unknown[]) => {
+          const tx = (await (value as (...a: unknown[]) => Promise<Transaction>).apply(obj, args)) as Transaction;
+          return countQueries(tx, counter);
+        };
+      }
+      return typeof value === "function" ? value.bind(obj) : value;
+    },
+  });
+}
+
+/** Wraps an adapter factory so every statement of every connection is counted. */
+export function countingAdapter<F extends SqlDriverAdapterFactory>(factory: F, counter: SqlCounter): F {
+  return new Proxy(factory, {
+    get(obj, prop, receiver) {
+      const value = Reflect.get(obj, prop, receiver);
+      if (prop === "connect") {
+        return async () => countQueries(await (value as () => Promise<SqlDriverAdapter>).call(obj), counter);
+      }
+      return typeof value === "function" ? value.bind(obj) : value;
+    },
+  });
+}

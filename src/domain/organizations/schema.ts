@@ -1,0 +1,230 @@
+// Organization, its members, the viewer, and their queries and mutations.
+import type { Organization, OrganizationMembership } from "../../generated/prisma/client.js";
+import { Prisma } from "../../generated/prisma/client.js";
+import { builder } from "../../schema/builder.js";
+import { notFound } from "../../errors.js";
+import { viewerOf, type Context } from "../../context.js";
+import { loadPagesByParent, pageWindow } from "../../schema/connections.js";
+import { toPayload } from "../../schema/payloads.js";
+import { UserErrorRef } from "../../schema/payloads.js";
+import { UserRef } from "../users/schema.js";
+import { createOrganization, getCurrentOrganization, getVisibleOrganization, updateOrganization } from "./service.js";
+
+export const MembershipLevelEnum = builder.enumType("OrganizationMembershipLevel", {
+  description: "A member's level in an organization (PostHog's numeric levels 1, 8 and 15).",
+  values: {
+    MEMBER: { value: 1, description: "Level 1: reads everything, changes a few personal settings." },
+    ADMIN: { value: 8, description: "Level 8: manages projects, settings, tokens and roles." },
+    OWNER: { value: 15, description: "Level 15: an admin who also owns the organization." },
+  } as const,
+});
+
+/** The level enum value for a stored level (levels between the named ones round down). */
+export function membershipLevelOf(level: number | null): 1 | 8 | 15 | null {
+  if (level == null) return null;
+  return level >= 15 ? 15 : level >= 8 ? 8 : 1;
+}
+
+export const OrganizationRef = builder.loadableNode("Organization", {
+  description: "A PostHog organization: members, projects and roles belong to one.",
+  id: { resolve: (o: Organization) => o.id },
+  authScopes: { scope: "organization:read" },
+  load: async (ids: string[], ctx) => {
+    const principal = viewerOf(ctx);
+    const orgs = await ctx.loaders.organizationById.loadMany(ids);
+    return orgs.map((o, i) => (o && !(o instanceof Error) && principal.canSee(o.id) ? o : notFound("Organization", ids[i])));
+  },
+  fields: (t) => ({
+    uuid: t.field({ type: "UUID", description: "PostHog's id of the organization (a UUID).", resolve: (o) => o.id }),
+    name: t.exposeString("name", { description: "Display name." }),
+    slug: t.exposeString("slug", { description: "URL-friendly unique name, derived from the name at creation." }),
+    createdAt: t.field({ type: "DateTime", description: "When the organization was created.", resolve: (o) => o.createdAt }),
+    updatedAt: t.field({ type: "DateTime", description: "When the organization last changed.", resolve: (o) => o.updatedAt }),
+    membershipLevel: t.field({
+      type: MembershipLevelEnum,
+      nullable: true,
+      description: "The caller's level in this organization.",
+      resolve: (o, _args, ctx) => membershipLevelOf(viewerOf(ctx).levelIn(o.id)),
+    }),
+  }),
+});
+
+export const OrganizationMemberRef = builder.objectRef<OrganizationMembership>("OrganizationMember").implement({
+  description: "A user's membership of an organization.",
+  fields: (t) => ({
+    user: t.field({
+      type: UserRef,
+      description: "The member.",
+      resolve: async (m, _args, ctx) => (await ctx.loaders.userById.load(m.userId))!,
+    }),
+    level: t.field({
+      type: MembershipLevelEnum,
+      description: "The member's level.",
+      resolve: (m) => membershipLevelOf(m.level)!,
+    }),
+    joinedAt: t.field({ type: "DateTime", description: "When the user joined.", resolve: (m) => m.joinedAt }),
+  }),
+});
+
+const OrganizationMemberConnection = builder.connectionObject({
+  type: OrganizationMemberRef,
+  name: "OrganizationMemberConnection",
+  description: "A page of an organization's members, oldest first.",
+});
+
+builder.objectField(OrganizationRef, "members", (t) =>
+  t.loadable({
+    type: OrganizationMemberConnection,
+    description: "The organization's members, oldest membership first.",
+    byPath: true,
+    args: t.arg.connectionArgs(),
+    load: (orgIds: string[], ctx: Context, args) =>
+      loadPagesByParent<OrganizationMembership>(
+        ctx.prisma,
+        {
+          from: Prisma.sql`"OrganizationMembership" t`,
+          parentColumn: Prisma.sql`t."organizationId"`,
+          parentType: "uuid",
+          orderBy: Prisma.sql`t."joinedAt", t.id`,
+        },
+        orgIds,
+        pageWindow(args),
+      ),
+    resolve: (o) => o.id,
+  }),
+);
+
+export const OrganizationConnection = builder.connectionObject({
+  type: OrganizationRef,
+  name: "OrganizationConnection",
+  description: "A page of organizations, by name.",
+});
+
+/** The viewer: the API key's user, what the key may do, and where. */
+interface Viewer {
+  userId: number;
+}
+
+const ApiKeyInfo = builder.objectRef<{ label: string; scopes: string[]; scopedOrganizations: string[]; scopedTeams: number[] }>("ApiKeyInfo").implement({
+  description: "The personal API key this request was made with (never its secret).",
+  fields: (t) => ({
+    label: t.exposeString("label", { description: "The key's label." }),
+    scopes: t.exposeStringList("scopes", { description: "What the key may do: `object:read`, `object:write` (implies read) or `*`." }),
+    scopedOrganizations: t.stringList({
+      description: "Ids of the organizations the key is limited to; empty when it reaches all of the user's.",
+      resolve: (k) => k.scopedOrganizations,
+    }),
+    scopedProjects: t.intList({
+      description: "PostHog ids of the projects/environments the key is limited to; empty when it reaches all.",
+      resolve: (k) => k.scopedTeams,
+    }),
+  }),
+});
+
+export const ViewerRef = builder.objectRef<Viewer>("Viewer").implement({
+  description: "Who is calling: the API key's user, their organizations and the key itself.",
+  fields: (t) => ({
+    user: t.field({
+      type: UserRef,
+      description: "The key's user.",
+      resolve: async (v, _args, ctx) => (await ctx.loaders.userById.load(v.userId))!,
+    }),
+    apiKey: t.field({ type: ApiKeyInfo, description: "The key this request was made with.", resolve: (_v, _a, ctx) => viewerOf(ctx).key }),
+    organizations: t.loadable({
+      type: OrganizationConnection,
+      description: "The organizations the user belongs to and the key reaches, by name.",
+      authScopes: { scope: "organization:read" },
+      byPath: true,
+      args: t.arg.connectionArgs(),
+      load: async (userIds: number[], ctx: Context, args) => {
+        const visible = viewerOf(ctx).organizationIds;
+        return loadPagesByParent<Organization>(
+          ctx.prisma,
+          {
+            from: Prisma.sql`"Organization" t JOIN "OrganizationMembership" m ON m."organizationId" = t.id`,
+            parentColumn: Prisma.sql`m."userId"`,
+            parentType: "int",
+            where: Prisma.sql`t.id = ANY(${visible}::uuid[])`,
+            orderBy: Prisma.sql`lower(t.name), t.id`,
+          },
+          userIds,
+          pageWindow(args),
+        );
+      },
+      resolve: (v) => v.userId,
+    }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  viewer: t.field({
+    type: ViewerRef,
+    description: "The caller: the API key's user and what the key reaches.",
+    authScopes: { authenticated: true },
+    resolve: (_root, _args, ctx) => ({ userId: viewerOf(ctx).user.id }),
+  }),
+  organization: t.field({
+    type: OrganizationRef,
+    description: "An organization by its global id or its UUID. NOT_FOUND when you are not a member.",
+    authScopes: { scope: "organization:read" },
+    args: { id: t.arg.id({ required: true, description: "The organization's global id, or PostHog's UUID of it." }) },
+    resolve: (_root, args, ctx) => getVisibleOrganization(ctx, String(args.id)),
+  }),
+  currentOrganization: t.field({
+    type: OrganizationRef,
+    nullable: true,
+    description: "PostHog's `@current` organization: the user's current one, or their first; null when they have none.",
+    authScopes: { scope: "organization:read" },
+    resolve: (_root, _args, ctx) => getCurrentOrganization(ctx),
+  }),
+}));
+
+const OrganizationPayload = builder.objectRef<{ organization: Organization | null; userErrors: unknown[] }>("OrganizationPayload");
+OrganizationPayload.implement({
+  description: "The result of a change to an organization.",
+  fields: (t) => ({
+    organization: t.field({
+      type: OrganizationRef,
+      nullable: true,
+      description: "The organization after the change; null when userErrors explain why nothing changed.",
+      resolve: (p) => p.organization,
+    }),
+    userErrors: t.field({
+      type: [UserErrorRef],
+      description: "Why the input was refused; empty on success.",
+      resolve: (p) => p.userErrors as never,
+    }),
+  }),
+});
+
+const CreateOrganizationInput = builder.inputType("CreateOrganizationInput", {
+  description: "A new organization. You become its owner.",
+  fields: (t) => ({
+    name: t.string({ required: true, description: "Display name, 1–64 characters." }),
+  }),
+});
+
+const UpdateOrganizationInput = builder.inputType("UpdateOrganizationInput", {
+  description: "Changes to an organization (admins only). Omitted fields stay as they are.",
+  fields: (t) => ({
+    id: t.id({ required: true, description: "The organization's global id or UUID." }),
+    name: t.string({ required: false, description: "New display name, 1–64 characters." }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  createOrganization: t.field({
+    type: OrganizationPayload,
+    description: "Creates an organization with you as its owner.",
+    authScopes: { scope: "organization:write" },
+    args: { input: t.arg({ type: CreateOrganizationInput, required: true, description: "The new organization." }) },
+    resolve: async (_root, { input }, ctx) => toPayload("organization", await createOrganization(ctx, input)),
+  }),
+  updateOrganization: t.field({
+    type: OrganizationPayload,
+    description: "Renames an organization. Needs admin level.",
+    authScopes: { scope: "organization:write" },
+    args: { input: t.arg({ type: UpdateOrganizationInput, required: true, description: "What to change." }) },
+    resolve: async (_root, { input }, ctx) => toPayload("organization", await updateOrganization(ctx, input)),
+  }),
+}));

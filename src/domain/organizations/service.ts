@@ -1,0 +1,79 @@
+// Organizations: visibility, creation (the creator becomes owner) and updates (admins).
+import type { Organization } from "../../generated/prisma/client.js";
+import type { Context } from "../../context.js";
+import { viewerOf } from "../../context.js";
+import { forbidden, notFound } from "../../errors.js";
+import { MembershipLevel } from "../../auth/levels.js";
+import { ok, refused, userErrorsFromZod, type Outcome } from "../../schema/payloads.js";
+import { parseIdFor } from "../../schema/ids.js";
+import { createOrganizationInput, updateOrganizationInput } from "./validation.js";
+
+/** The organization if the caller can see it; NOT_FOUND otherwise (also for malformed ids). */
+export async function getVisibleOrganization(ctx: Context, id: string): Promise<Organization> {
+  const orgId = parseIdFor("Organization", "uuid", id);
+  const principal = viewerOf(ctx);
+  if (orgId == null || !principal.canSee(String(orgId))) throw notFound("Organization", id);
+  const org = await ctx.loaders.organizationById.load(String(orgId));
+  if (!org) throw notFound("Organization", id);
+  return org;
+}
+
+/** PostHog's `@current`: the user's current organization if still visible, else their first one. */
+export async function getCurrentOrganization(ctx: Context): Promise<Organization | null> {
+  const principal = viewerOf(ctx);
+  const current = principal.user.currentOrganizationId;
+  const id = current && principal.canSee(current) ? current : principal.organizationIds[0];
+  return id ? ctx.loaders.organizationById.load(id) : null;
+}
+
+export function requireAdmin(ctx: Context, organizationId: string, action: string): void {
+  const principal = viewerOf(ctx);
+  if (!principal.canSee(organizationId)) throw notFound("Organization", organizationId);
+  if (!principal.isAdminOf(organizationId)) {
+    throw forbidden(`Only organization admins (level 8 or more) may ${action}.`);
+  }
+}
+
+function slugify(name: string): string {
+  const base = name
+    .normalize("NFKD")
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 40);
+  return base || "organization";
+}
+
+export async function createOrganization(ctx: Context, input: unknown): Promise<Outcome<Organization>> {
+  const parsed = createOrganizationInput.safeParse(input);
+  if (!parsed.success) return refused(...userErrorsFromZod(parsed.error));
+  const principal = viewerOf(ctx);
+  const base = slugify(parsed.data.name);
+  return ctx.prisma.$transaction(async (tx) => {
+    const taken = new Set(
+      (await tx.organization.findMany({ where: { slug: { startsWith: base } }, select: { slug: true } })).map((o) => o.slug),
+    );
+    let slug = base;
+    for (let n = 2; taken.has(slug); n += 1) slug = `${base}-${n}`;
+    const org = await tx.organization.create({
+      data: {
+        name: parsed.data.name,
+        slug,
+        memberships: { create: { userId: principal.user.id, level: MembershipLevel.OWNER } },
+      },
+    });
+    if (!principal.user.currentOrganizationId) {
+      await tx.user.update({ where: { id: principal.user.id }, data: { currentOrganizationId: org.id } });
+    }
+    return ok(org);
+  });
+}
+
+export async function updateOrganization(ctx: Context, input: unknown): Promise<Outcome<Organization>> {
+  const parsed = updateOrganizationInput.safeParse(input);
+  if (!parsed.success) return refused(...userErrorsFromZod(parsed.error));
+  const org = await getVisibleOrganization(ctx, parsed.data.id);
+  requireAdmin(ctx, org.id, "update an organization");
+  if (parsed.data.name === undefined || parsed.data.name === org.name) return ok(org);
+  return ok(await ctx.prisma.organization.update({ where: { id: org.id }, data: { name: parsed.data.name } }));
+}

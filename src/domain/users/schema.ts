@@ -1,0 +1,64 @@
+// User: a person, as PostHog shows one in `created_by` and in member lists.
+import type { User } from "../../generated/prisma/client.js";
+import { builder } from "../../schema/builder.js";
+import { notFound } from "../../errors.js";
+import type { Context } from "../../context.js";
+
+export const ROLE_AT_ORGANIZATION = ["engineering", "data", "product", "founder", "leadership", "marketing", "sales", "other"] as const;
+
+export const RoleAtOrganization = builder.enumType("RoleAtOrganization", {
+  description: "What a user said they do in their organization.",
+  values: Object.fromEntries(ROLE_AT_ORGANIZATION.map((r) => [r.toUpperCase(), { value: r, description: `Works in ${r}.` }])),
+});
+
+/** A user is visible to themself and to the members of any organization they share. */
+async function visibleUser(ctx: Context, user: User | null): Promise<User | Error> {
+  const principal = ctx.principal;
+  if (!user || !principal) return notFound("User");
+  if (user.id === principal.user.id) return user;
+  const orgs = await ctx.loaders.organizationIdsByUser.load(user.id);
+  return orgs.some((m) => principal.canSee(m.organizationId)) ? user : notFound("User");
+}
+
+export const UserRef = builder.loadableNode("User", {
+  description: "A person who uses PostHog. Visible to themself and to members of an organization they belong to.",
+  id: { resolve: (u: User) => u.id },
+  authScopes: { authenticated: true },
+  load: async (ids: string[], ctx) => {
+    const users = await ctx.loaders.userById.loadMany(ids.map(Number));
+    return Promise.all(users.map((u) => visibleUser(ctx, u instanceof Error ? null : u)));
+  },
+  fields: (t) => ({
+    databaseId: t.exposeInt("id", { description: "PostHog's integer id of the user." }),
+    uuid: t.field({ type: "UUID", description: "PostHog's UUID of the user.", resolve: (u) => u.uuid }),
+    distinctId: t.exposeString("distinctId", { description: "The distinct id PostHog uses for this user's own events." }),
+    firstName: t.exposeString("firstName", { description: "Given name; may be empty." }),
+    lastName: t.exposeString("lastName", { description: "Family name; may be empty." }),
+    email: t.exposeString("email", { description: "Email address the user signs in with." }),
+    isEmailVerified: t.exposeBoolean("isEmailVerified", {
+      nullable: true,
+      description: "Whether the email address was verified; null when unknown.",
+    }),
+    hedgehogConfig: t.field({
+      type: "JSON",
+      nullable: true,
+      description: "The user's hedgehog mascot settings, or null.",
+      resolve: (u) => u.hedgehogConfig,
+    }),
+    roleAtOrganization: t.field({
+      type: RoleAtOrganization,
+      nullable: true,
+      description: "What the user said they do, or null.",
+      resolve: (u) => (u.roleAtOrganization as (typeof ROLE_AT_ORGANIZATION)[number] | null) ?? null,
+    }),
+  }),
+});
+
+/**
+ * A user referenced by another object (creator, member): loaded through the
+ * per-request DataLoader. Being referenced by something visible makes the
+ * user visible, so no further check applies.
+ */
+export function loadReferencedUser(ctx: Context, id: number | null | undefined): Promise<User | null> | null {
+  return id == null ? null : ctx.loaders.userById.load(id);
+}

@@ -1,0 +1,111 @@
+// The Pothos builder: plugins, scalars and the context type. It defines no
+// domain types; each area's schema.ts does (see src/schema/index.ts).
+import SchemaBuilder from "@pothos/core";
+import RelayPlugin from "@pothos/plugin-relay";
+import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
+import DataloaderPlugin from "@pothos/plugin-dataloader";
+import ZodPlugin from "@pothos/plugin-zod";
+import { DateTimeResolver, JSONResolver, UUIDResolver } from "graphql-scalars";
+import type { Context } from "../context.js";
+import type { Scope } from "../auth/scopes.js";
+import { ErrorCode, apiError, badUserInput, forbidden, unauthenticated } from "../errors.js";
+import { decodeId, encodeId } from "./global-id.js";
+
+export interface ConnectionExtras {
+  totalCount: number;
+}
+
+export const builder = new SchemaBuilder<{
+  Context: Context;
+  AuthScopes: {
+    /** The request carries a valid API key. */
+    authenticated: boolean;
+    /** The API key holds this scope (write implies read; `*` holds all). */
+    scope: Scope;
+  };
+  Scalars: {
+    DateTime: { Input: Date; Output: Date | string };
+    JSON: { Input: unknown; Output: unknown };
+    UUID: { Input: string; Output: string };
+  };
+  Connection: ConnectionExtras;
+  DefaultEdgesNullability: false;
+  DefaultNodeNullability: false;
+  DefaultFieldNullability: false;
+}>({
+  // Order matters: hooks run in reverse, so scope checks see decoded ids.
+  plugins: [ScopeAuthPlugin, RelayPlugin, DataloaderPlugin, ZodPlugin],
+  defaultFieldNullability: false,
+  scopeAuth: {
+    authScopes: (context) => ({
+      authenticated: context.principal !== null,
+      scope: (scope: Scope) => context.principal?.hasScope(scope) ?? false,
+    }),
+    unauthorizedError: (_parent, context, info, result) => {
+      if (!context.principal) return unauthenticated();
+      const scopeFailure = /scope/.test(result.message);
+      return forbidden(
+        scopeFailure
+          ? `The API key lacks the scope needed for \`${info.parentType.name}.${info.fieldName}\`: ${result.message}`
+          : result.message,
+      );
+    },
+  },
+  relay: {
+    clientMutationId: "omit",
+    cursorType: "String",
+    encodeGlobalID: encodeId,
+    decodeGlobalID: decodeId,
+    nodeTypeOptions: {
+      description: "An object with a globally unique, opaque `id`; fetch any of them with `node(id:)`.",
+    },
+    pageInfoTypeOptions: { description: "Where a page sits in its list: whether more items come before or after it." },
+    idFieldOptions: { description: "A globally unique, opaque id. Pass it to `node(id:)` or to any lookup of this type." },
+    cursorFieldOptions: { description: "An opaque cursor for this item; pass it as `after` or `before`." },
+    nodeFieldOptions: { nullable: false, description: "The item at the end of this edge." },
+    edgesFieldOptions: { nullable: false, description: "The items of this page, each with its cursor." },
+    nodesOnConnection: { description: "The items of this page, without cursors (a shortcut for `edges { node }`)." },
+    pageInfoFieldOptions: { description: "Where this page sits in the whole list." },
+    hasNextPageFieldOptions: { description: "Whether items follow this page." },
+    hasPreviousPageFieldOptions: { description: "Whether items precede this page." },
+    startCursorFieldOptions: { description: "The cursor of the first item of this page; null when the page is empty." },
+    endCursorFieldOptions: { description: "The cursor of the last item of this page; null when the page is empty." },
+    firstArgOptions: { description: "Return the first n items (1–100; default 20 when neither `first` nor `last` is given)." },
+    lastArgOptions: { description: "Return the last n items (1–100). Do not combine with `first`." },
+    afterArgOptions: { description: "Return items after this cursor." },
+    beforeArgOptions: { description: "Return items before this cursor." },
+    defaultConnectionTypeOptions: { description: "A page of a list, with cursors for moving through it." },
+    defaultEdgeTypeOptions: { description: "An item of a list, with its cursor." },
+    nodeQueryOptions: {
+      description:
+        "Fetches any object by its global `id`, with the same authorization as its typed field (an id you may not see answers NOT_FOUND).",
+      authScopes: { authenticated: true },
+      args: { id: { description: "The object's global id." } },
+    },
+    nodesQueryOptions: {
+      description:
+        "Fetches up to 100 objects by their global ids, in order; an id you may not see gives null there and a NOT_FOUND error.",
+      authScopes: { authenticated: true },
+      args: { ids: { description: "Up to 100 global ids." } },
+    },
+  },
+  zod: {
+    validationError: (error) =>
+      badUserInput(error.issues.map((i) => `${i.path.join(".") || "value"}: ${i.message}`).join("; "), {
+        issues: error.issues.map((i) => ({ path: i.path.map(String), message: i.message })),
+      }),
+  },
+});
+
+builder.addScalarType("DateTime", DateTimeResolver, {
+  description: "An instant, as an ISO 8601 string with a time zone (e.g. `2026-11-29T18:00:00.000Z`).",
+});
+builder.addScalarType("JSON", JSONResolver, {
+  description: "Any JSON value: used for PostHog's free-form configuration blobs.",
+});
+builder.addScalarType("UUID", UUIDResolver, { description: "A UUID, as PostHog's own identifiers of some objects." });
+
+builder.queryType({ description: "The root of every read." });
+builder.mutationType({ description: "The root of every change. Each mutation takes one `input` and returns a payload with `userErrors`." });
+
+export { ErrorCode, apiError };

@@ -1,0 +1,159 @@
+// Relay connections for every list: validated window arguments, and a page of
+// children for MANY parents in ONE SQL statement (LATERAL joins: a count and
+// a LIMITed page per parent), so a nested list never costs one query per parent.
+import { cursorToOffset, offsetToCursor } from "@pothos/plugin-relay";
+import { Prisma, type PrismaClient } from "../generated/prisma/client.js";
+import { badUserInput } from "../errors.js";
+
+export const MAX_PAGE_SIZE = 100;
+export const DEFAULT_PAGE_SIZE = 20;
+
+export interface ConnectionArgs {
+  first?: number | null;
+  after?: string | null;
+  last?: number | null;
+  before?: string | null;
+}
+
+/** Which slice of a list the arguments ask for, in offsets. */
+export interface PageWindow {
+  afterOffset: number | null;
+  beforeOffset: number | null;
+  first: number | null;
+  last: number | null;
+}
+
+function decodeCursor(cursor: string, arg: string): number {
+  let offset: number;
+  try {
+    offset = cursorToOffset(cursor);
+  } catch {
+    offset = Number.NaN;
+  }
+  if (!Number.isInteger(offset) || offset < 0) throw badUserInput(`\`${arg}\` is not a cursor this list gave out.`, { argument: arg });
+  return offset;
+}
+
+/** Validates connection arguments: `first`/`last` in 1..100 (an error, never a silent clamp), not both. */
+export function pageWindow(args: ConnectionArgs): PageWindow {
+  for (const arg of ["first", "last"] as const) {
+    const value = args[arg];
+    if (value != null && (value < 1 || value > MAX_PAGE_SIZE)) {
+      throw badUserInput(`\`${arg}\` must be between 1 and ${MAX_PAGE_SIZE}; got ${value}.`, { argument: arg });
+    }
+  }
+  if (args.first != null && args.last != null) {
+    throw badUserInput("Pass `first` or `last`, not both.", { argument: "last" });
+  }
+  return {
+    afterOffset: args.after != null ? decodeCursor(args.after, "after") : null,
+    beforeOffset: args.before != null ? decodeCursor(args.before, "before") : null,
+    first: args.first ?? (args.last == null ? DEFAULT_PAGE_SIZE : null),
+    last: args.last ?? null,
+  };
+}
+
+export interface Connection<T> {
+  edges: { cursor: string; node: T }[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  totalCount: number;
+}
+
+export function emptyConnection<T>(): Connection<T> {
+  return { edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null }, totalCount: 0 };
+}
+
+/** Pages an in-memory list with the same window rules (for short lists already loaded). */
+export function connectionFromArray<T>(items: readonly T[], args: ConnectionArgs): Connection<T> {
+  const w = pageWindow(args);
+  const total = items.length;
+  const s0 = w.afterOffset == null ? 0 : w.afterOffset + 1;
+  const e0 = Math.min(w.beforeOffset ?? total, total);
+  const start = w.last != null ? Math.max(s0, e0 - w.last) : s0;
+  const end = w.last != null ? e0 : Math.min(e0, s0 + (w.first ?? DEFAULT_PAGE_SIZE));
+  const edges = items.slice(start, Math.max(start, end)).map((node, i) => ({ cursor: offsetToCursor(start + i), node }));
+  return {
+    edges,
+    pageInfo: {
+      hasPreviousPage: start > 0,
+      hasNextPage: end < total,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+    totalCount: total,
+  };
+}
+
+export interface PagedQuery {
+  /** FROM clause whose rows are the children; alias the child table `t`. */
+  from: Prisma.Sql;
+  /** The column linking a child to its parent, e.g. Prisma.raw('t."organizationId"'). */
+  parentColumn: Prisma.Sql;
+  /** PostgreSQL type of the parent keys, for the unnest() cast. */
+  parentType: "int" | "uuid" | "text";
+  /** Extra conditions on the children (defaults to TRUE). */
+  where?: Prisma.Sql;
+  /** A total order, ending with a unique column, e.g. t."createdAt" DESC, t.id DESC. */
+  orderBy: Prisma.Sql;
+}
+
+type PagedRow = { __parent: string | number; __total: number; __start: number; __end: number; __rn: number | null };
+
+/**
+ * One page of children for each parent, in one statement. Returns the
+ * connections in the order of `parentIds`.
+ */
+export async function loadPagesByParent<T>(
+  prisma: PrismaClient,
+  query: PagedQuery,
+  parentIds: readonly (string | number)[],
+  window: PageWindow,
+): Promise<Connection<T>[]> {
+  if (parentIds.length === 0) return [];
+  const where = query.where ?? Prisma.sql`TRUE`;
+  const s0 = window.afterOffset == null ? 0 : window.afterOffset + 1;
+  const e0 = window.beforeOffset == null ? Prisma.sql`c.total` : Prisma.sql`least(${window.beforeOffset}::int, c.total)`;
+  const [startSql, endSql] =
+    window.last != null
+      ? [Prisma.sql`greatest(${s0}::int, ${e0} - ${window.last}::int)`, e0]
+      : [Prisma.sql`${s0}::int`, Prisma.sql`least(${e0}, ${s0 + (window.first ?? DEFAULT_PAGE_SIZE)}::int)`];
+  const castIds = Prisma.raw(`::${query.parentType}[]`);
+  const ids = parentIds.map((id) => (query.parentType === "int" ? Number(id) : String(id)));
+
+  const rows = await prisma.$queryRaw<(T & PagedRow)[]>`
+    SELECT p.parent AS "__parent", c.total AS "__total", w.s AS "__start", w.e AS "__end", page.*
+    FROM unnest(${ids}${castIds}) WITH ORDINALITY AS p(parent, ord)
+    CROSS JOIN LATERAL (SELECT count(*)::int AS total FROM ${query.from} WHERE ${query.parentColumn} = p.parent AND ${where}) c
+    CROSS JOIN LATERAL (SELECT ${startSql} AS s, ${endSql} AS e) w
+    LEFT JOIN LATERAL (
+      SELECT ordered.*, (w.s + row_number() OVER ())::int AS "__rn" FROM (
+        SELECT t.* FROM ${query.from} WHERE ${query.parentColumn} = p.parent AND ${where}
+        ORDER BY ${query.orderBy} OFFSET w.s LIMIT greatest(w.e - w.s, 0)
+      ) ordered
+    ) page ON true
+    ORDER BY p.ord, page."__rn"`;
+
+  const byParent = new Map<string, Connection<T>>();
+  for (const row of rows) {
+    const key = String(row.__parent);
+    let conn = byParent.get(key);
+    if (!conn) {
+      conn = {
+        edges: [],
+        pageInfo: { hasPreviousPage: row.__start > 0, hasNextPage: row.__end < row.__total, startCursor: null, endCursor: null },
+        totalCount: row.__total,
+      };
+      byParent.set(key, conn);
+    }
+    if (row.__rn != null) {
+      const { __parent, __total, __start, __end, __rn, ...node } = row;
+      conn.edges.push({ cursor: offsetToCursor(__rn - 1), node: node as unknown as T });
+    }
+  }
+  return parentIds.map((id) => {
+    const conn = byParent.get(String(id)) ?? emptyConnection<T>();
+    conn.pageInfo.startCursor = conn.edges[0]?.cursor ?? null;
+    conn.pageInfo.endCursor = conn.edges.at(-1)?.cursor ?? null;
+    return conn;
+  });
+}

@@ -1,0 +1,21 @@
+// Builds the schema: imports every area's schema module (each registers its
+// types, queries and mutations on the builder), then prints nothing itself.
+import { lexicographicSortSchema, printSchema, type GraphQLSchema } from "graphql";
+import { builder } from "./builder.js";
+import "./relay.js";
+import "./payloads.js";
+import "../domain/users/schema.js";
+import "../domain/organizations/schema.js";
+
+let built: GraphQLSchema | undefined;
+
+/** The schema, built once per process. */
+export function getSchema(): GraphQLSchema {
+  built ??= builder.toSchema({ sortSchema: false });
+  return built;
+}
+
+/** The SDL committed as schema.graphql: lexicographically sorted. */
+export function printSchemaSDL(): string {
+  return `${printSchema(lexicographicSortSchema(getSchema()))}\n`;
+}

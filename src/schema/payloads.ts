@@ -1,0 +1,67 @@
+// The mutation convention: one `input` argument, and a `...Payload` holding
+// the changed object (null when nothing changed) and `userErrors`. Business
+// and validation failures are userErrors; authentication, scope, level and
+// unknown ids are top-level errors (UNAUTHENTICATED, FORBIDDEN, NOT_FOUND).
+import type { ZodError } from "zod";
+import { builder } from "./builder.js";
+
+export const UserErrorCode = builder.enumType("UserErrorCode", {
+  description: "Why an input was refused; clients branch on it.",
+  values: {
+    INVALID: { description: "The value is malformed or out of range." },
+    REQUIRED: { description: "A value is required here." },
+    TAKEN: { description: "The value must be unique and is already used." },
+    NOT_FOUND: { description: "The value names something that does not exist or that you may not see." },
+    CONFLICT: { description: "The change conflicts with the object's current state." },
+    UNSUPPORTED: { description: "The change is valid in PostHog but not offered by this API (see the message)." },
+  } as const,
+});
+
+export type UserErrorCodeValue = "INVALID" | "REQUIRED" | "TAKEN" | "NOT_FOUND" | "CONFLICT" | "UNSUPPORTED";
+
+export interface UserError {
+  field: string[] | null;
+  message: string;
+  code: UserErrorCodeValue;
+}
+
+export const UserErrorRef = builder.objectRef<UserError>("UserError").implement({
+  description: "A problem with a mutation's input. Nothing was changed when a payload has any.",
+  fields: (t) => ({
+    field: t.stringList({
+      nullable: true,
+      description: "The path to the input field at fault, e.g. `[\"input\", \"timezone\"]`; null when it is the input as a whole.",
+      resolve: (e) => e.field,
+    }),
+    message: t.exposeString("message", { description: "What is wrong, for people." }),
+    code: t.field({ type: UserErrorCode, description: "What is wrong, for programs.", resolve: (e) => e.code }),
+  }),
+});
+
+/** A service outcome: the changed object, or the reasons nothing changed. */
+export type Outcome<T> = { ok: true; value: T } | { ok: false; userErrors: UserError[] };
+
+export const ok = <T>(value: T): Outcome<T> => ({ ok: true, value });
+export const refused = <T = never>(...userErrors: UserError[]): Outcome<T> => ({ ok: false, userErrors });
+export const userError = (field: string[] | null, message: string, code: UserErrorCodeValue = "INVALID"): UserError => ({
+  field: field ? ["input", ...field] : null,
+  message,
+  code,
+});
+
+/** Every zod issue as a userError under `input`, so all invalid fields are reported at once. */
+export function userErrorsFromZod(error: ZodError): UserError[] {
+  return error.issues.map((issue) => ({
+    field: ["input", ...issue.path.map(String)],
+    message: issue.message,
+    code: issue.code === "invalid_type" && issue.input === undefined ? "REQUIRED" : "INVALID",
+  }));
+}
+
+/** The payload shape the schema layer resolves: the object under `key`, plus userErrors. */
+export function toPayload<K extends string, T>(key: K, outcome: Outcome<T>): Record<K, T | null> & { userErrors: UserError[] } {
+  return (outcome.ok ? { [key]: outcome.value, userErrors: [] } : { [key]: null, userErrors: outcome.userErrors }) as Record<
+    K,
+    T | null
+  > & { userErrors: UserError[] };
+}

@@ -1,0 +1,29 @@
+// Two projects run the same tests: on the embedded PGlite database, and on a
+// real PostgreSQL server started on loopback (when its binaries are present;
+// .ci/run installs them when missing, so CI always runs both).
+import { defineConfig } from "vitest/config";
+import { createRequire } from "node:module";
+import { findPostgresBin } from "./test/helpers/postgres-server.js";
+
+// graphql 16 ships an ESM and a CJS build. Node (and so every dependency)
+// loads the CJS one; without this alias Vite would hand our sources the ESM
+// one, and two GraphQL realms cannot share a schema.
+const graphqlCjs = createRequire(import.meta.url).resolve("graphql");
+
+const withPostgres = process.env.TEST_DB !== "pglite" && findPostgresBin() !== null;
+
+export default defineConfig({
+  resolve: { alias: [{ find: /^graphql$/, replacement: graphqlCjs }] },
+  test: {
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    pool: "forks",
+    env: { NODE_ENV: "test" },
+    projects: [
+      { extends: true, test: { name: "pglite", env: { TEST_DB: "pglite", NODE_ENV: "test" }, globalSetup: ["test/global-setup.ts"] } },
+      ...(withPostgres
+        ? [{ extends: true as const, test: { name: "postgres", env: { TEST_DB: "postgres", NODE_ENV: "test" }, globalSetup: ["test/global-setup.ts"] } }]
+        : []),
+    ],
+  },
+});
