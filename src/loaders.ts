@@ -2,11 +2,21 @@
 import type { PrismaClient } from "./generated/prisma/client.js";
 import { userLoaders } from "./domain/users/loaders.js";
 import { organizationLoaders } from "./domain/organizations/loaders.js";
+import { projectsLoaders } from "./domain/projects/loaders.js";
+import { environmentsLoaders } from "./domain/environments/loaders.js";
+import { rolesLoaders } from "./domain/roles/loaders.js";
+import { annotationsLoaders } from "./domain/annotations/loaders.js";
+import { cohortsLoaders } from "./domain/cohorts/loaders.js";
 
 export function createLoaders(prisma: PrismaClient) {
   return {
     ...userLoaders(prisma),
     ...organizationLoaders(prisma),
+    ...projectsLoaders(prisma),
+    ...environmentsLoaders(prisma),
+    ...rolesLoaders(prisma),
+    ...annotationsLoaders(prisma),
+    ...cohortsLoaders(prisma),
   };
 }
 

@@ -1,6 +1,20 @@
-// The demo's domain data (projects, environments, ...), grown by each area.
+// The demo's domain data, contributed by each area's seed.ts, in dependency order.
 import type { PrismaClient } from "../generated/prisma/client.js";
+import { seedProjects } from "../domain/projects/seed.js";
+import { seedEnvironments } from "../domain/environments/seed.js";
+import { seedRoles } from "../domain/roles/seed.js";
+import { seedAnnotations } from "../domain/annotations/seed.js";
+import { seedCohorts } from "../domain/cohorts/seed.js";
 
-export async function demoDomainData(_prisma: PrismaClient, _owner: { userId: number; organizationId: string }): Promise<void> {
-  // Projects and environments arrive with the projects area.
+export interface DemoContext {
+  userId: number;
+  organizationId: string;
+}
+
+export async function demoDomainData(prisma: PrismaClient, demo: DemoContext): Promise<void> {
+  await seedProjects(prisma, demo);
+  await seedEnvironments(prisma, demo);
+  await seedRoles(prisma, demo);
+  await seedAnnotations(prisma, demo);
+  await seedCohorts(prisma, demo);
 }

@@ -6,6 +6,12 @@ import "./relay.js";
 import "./payloads.js";
 import "../domain/users/schema.js";
 import "../domain/organizations/schema.js";
+import "../domain/activity/schema.js";
+import "../domain/projects/schema.js";
+import "../domain/environments/schema.js";
+import "../domain/roles/schema.js";
+import "../domain/annotations/schema.js";
+import "../domain/cohorts/schema.js";
 
 let built: GraphQLSchema | undefined;
 

@@ -1,0 +1,4 @@
+// Operator CLI commands of the annotations area.
+import type { Command } from "../../cli/index.js";
+
+export const annotationsCommands: Record<string, Command> = {};

@@ -1,0 +1,5 @@
+import type { PrismaClient } from "../../generated/prisma/client.js";
+
+export function cohortsLoaders(_prisma: PrismaClient) {
+  return {};
+}

@@ -1,0 +1,5 @@
+// Demo data of the cohorts area (called by src/db/seed-domain.ts).
+import type { PrismaClient } from "../../generated/prisma/client.js";
+import type { DemoContext } from "../../db/seed-domain.js";
+
+export async function seedCohorts(_prisma: PrismaClient, _demo: DemoContext): Promise<void> {}

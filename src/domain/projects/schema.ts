@@ -1,0 +1,2 @@
+// The projects area's GraphQL types, queries and mutations (registered on import).
+export {};

@@ -1,0 +1,5 @@
+// Demo data of the projects area (called by src/db/seed-domain.ts).
+import type { PrismaClient } from "../../generated/prisma/client.js";
+import type { DemoContext } from "../../db/seed-domain.js";
+
+export async function seedProjects(_prisma: PrismaClient, _demo: DemoContext): Promise<void> {}
