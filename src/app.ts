@@ -1,12 +1,30 @@
 // The yoga instance: schema, authentication, error codes, GraphiQL and the
 // health endpoints. Tests call `app.yoga.fetch(...)`; server.ts serves it.
 import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
-import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
-import { GraphQLError, Kind, type DocumentNode, type OperationDefinitionNode } from "graphql";
+import { createHash } from "node:crypto";
+import { gzipSync } from "node:zlib";
+import * as graphiqlBundle from "@graphql-yoga/render-graphiql/graphiql";
+import {
+  GraphQLError,
+  Kind,
+  getArgumentValues,
+  getOperationAST,
+  getVariableValues,
+  isInterfaceType,
+  type DocumentNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from "graphql";
 import { getSchema } from "./schema/index.js";
+import { setNodeTypes } from "./schema/global-id.js";
+import { MAX_PAGE_SIZE } from "./schema/connections.js";
 import { createContext, type Context } from "./context.js";
 import { authenticateKey, type Principal } from "./auth/principal.js";
-import { ErrorCode, unauthenticated } from "./errors.js";
+import { isLimitError, limitPlugins } from "./limits.js";
+import { ErrorCode, apiError, unauthenticated } from "./errors.js";
 import type { Database } from "./db/client.js";
 import type { Config } from "./config.js";
 
@@ -47,7 +65,7 @@ function onlyIntrospection(document: DocumentNode, operationName?: string | null
   return op.selectionSet.selections.every((s) => s.kind === Kind.FIELD && s.name.value.startsWith("__"));
 }
 
-function withCode(error: GraphQLError, code: string): GraphQLError {
+function withCode(error: GraphQLError, code: string, httpStatus?: number): GraphQLError {
   if (error.extensions?.code) return error;
   return new GraphQLError(error.message, {
     nodes: error.nodes,
@@ -55,23 +73,38 @@ function withCode(error: GraphQLError, code: string): GraphQLError {
     positions: error.positions,
     path: error.path,
     originalError: error.originalError,
-    extensions: { ...error.extensions, code },
+    extensions: { ...error.extensions, code, ...(httpStatus ? { http: { status: httpStatus } } : {}) },
   });
 }
 
-/** Gives every error a client can receive an `extensions.code`, graphql-js's own included. */
+/** Codes of requests refused before execution: answered 400 whatever the Accept header (see README). */
+const REQUEST_ERROR_CODES = new Set<string>([
+  ErrorCode.GRAPHQL_PARSE_FAILED,
+  ErrorCode.GRAPHQL_VALIDATION_FAILED,
+  ErrorCode.BAD_REQUEST,
+  ErrorCode.QUERY_TOO_COMPLEX,
+]);
+
+/**
+ * Gives every error a client can receive an `extensions.code`, graphql-js's own included;
+ * answers request-level failures (parse, validation, malformed request, bad variables)
+ * with HTTP 400 also for `accept: application/json` (yoga would answer 200 there); and
+ * sends nothing of an error's internals (`originalError`).
+ */
 function errorCodesPlugin(): Plugin {
   return {
     onParse() {
       return ({ result, replaceParseResult }) => {
         if (result instanceof Error && result.name === "GraphQLError") {
-          replaceParseResult(withCode(result as GraphQLError, ErrorCode.GRAPHQL_PARSE_FAILED));
+          replaceParseResult(withCode(result as GraphQLError, isLimitError(result.message) ? ErrorCode.QUERY_TOO_COMPLEX : ErrorCode.GRAPHQL_PARSE_FAILED, 400));
         }
       };
     },
     onValidate() {
       return ({ result, setResult }) => {
-        if (result.length) setResult(result.map((e) => withCode(e, ErrorCode.GRAPHQL_VALIDATION_FAILED)));
+        if (result.length) {
+          setResult(result.map((e) => withCode(e, isLimitError(e.message) ? ErrorCode.QUERY_TOO_COMPLEX : ErrorCode.GRAPHQL_VALIDATION_FAILED, 400)));
+        }
       };
     },
     onResultProcess({ result }) {
@@ -79,18 +112,48 @@ function errorCodesPlugin(): Plugin {
       for (const r of results) {
         const errors = (r as { errors?: GraphQLError[] }).errors;
         if (!Array.isArray(errors)) continue;
+        const executed = "data" in (r as object);
         for (const error of errors) {
-          if (!(error instanceof Error && error.name === "GraphQLError") || error.extensions?.code) continue;
-          const status = (error.extensions?.http as { status?: number } | undefined)?.status;
-          const code = /^Variable "\$/.test(error.message)
-            ? ErrorCode.BAD_USER_INPUT
-            : status && status < 500
-              ? ErrorCode.BAD_REQUEST
-              : ErrorCode.INTERNAL_SERVER_ERROR;
+          if (!(error instanceof Error && error.name === "GraphQLError")) continue;
           // graphql-js errors keep a plain, writable extensions object.
-          (error.extensions as Record<string, unknown>).code = code;
+          const extensions = error.extensions as Record<string, unknown>;
+          const http = extensions.http as { status?: number; spec?: boolean } | undefined;
+          const variableError = !executed && /^Variable "\$/.test(error.message);
+          if (!extensions.code) {
+            extensions.code = variableError
+              ? ErrorCode.BAD_USER_INPUT
+              : http?.status && http.status < 500
+                ? ErrorCode.BAD_REQUEST
+                : ErrorCode.INTERNAL_SERVER_ERROR;
+          }
+          if (!executed && (variableError || REQUEST_ERROR_CODES.has(String(extensions.code)))) {
+            extensions.http = { ...http, status: http?.status && http.status >= 400 ? http.status : 400, spec: false };
+          }
+          delete extensions.originalError;
         }
       }
+    },
+    onResponse({ request, response, setResponse, fetchAPI }) {
+      // yoga answers some refusals (unknown path, unsupported content type, unacceptable
+      // Accept) with an empty body; give them an error with a code like every other.
+      if (response.status < 400 || response.body !== null || request.method === "HEAD") return;
+      const message =
+        response.status === 404
+          ? "Not found: the API is served at /graphql."
+          : response.status === 415
+            ? "Unsupported content type: send `content-type: application/json`."
+            : response.status === 406
+              ? "Not acceptable: accept `application/json` or `application/graphql-response+json`."
+              : response.statusText || "Bad request.";
+      const headers = new fetchAPI.Headers(response.headers);
+      headers.set("content-type", "application/json; charset=utf-8");
+      headers.delete("content-length");
+      setResponse(
+        new fetchAPI.Response(JSON.stringify({ errors: [{ message, extensions: { code: ErrorCode.BAD_REQUEST } }] }), {
+          status: response.status,
+          headers,
+        }),
+      );
     },
   };
 }
@@ -102,6 +165,179 @@ function requireKeyPlugin(): Plugin<Context> {
       if (args.contextValue.principal) return;
       if (onlyIntrospection(args.document, args.operationName)) return;
       setResultAndStopExecution({ errors: [unauthenticated()] });
+    },
+  };
+}
+
+/** The root fields named `name` an operation selects (through fragments too). */
+function rootFieldsNamed(document: DocumentNode, selectionSet: SelectionSetNode, name: string, seen = new Set<string>()): FieldNode[] {
+  const fragments = new Map(
+    document.definitions
+      .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+      .map((d) => [d.name.value, d]),
+  );
+  const found: FieldNode[] = [];
+  const walk = (set: SelectionSetNode) => {
+    for (const s of set.selections) {
+      if (s.kind === Kind.FIELD) {
+        if (s.name.value === name) found.push(s);
+      } else if (s.kind === Kind.INLINE_FRAGMENT) {
+        walk(s.selectionSet);
+      } else if (!seen.has(s.name.value)) {
+        seen.add(s.name.value);
+        const fragment = fragments.get(s.name.value);
+        if (fragment) walk(fragment.selectionSet);
+      }
+    }
+  };
+  walk(selectionSet);
+  return found;
+}
+
+export const MAX_NODES_IDS = MAX_PAGE_SIZE;
+
+/** Refuses `nodes(ids:)` with more than 100 ids (whether given inline or in a variable) before anything runs. */
+function nodesLimitPlugin(): Plugin<Context> {
+  return {
+    onExecute({ args, setResultAndStopExecution }) {
+      const operation = getOperationAST(args.document, args.operationName);
+      const field = args.schema.getQueryType()?.getFields().nodes;
+      if (!operation || operation.operation !== "query" || !field) return;
+      const selections = rootFieldsNamed(args.document, operation.selectionSet, "nodes");
+      if (!selections.length) return;
+      const variables = getVariableValues(args.schema, operation.variableDefinitions ?? [], args.variableValues ?? {});
+      if (variables.errors) return; // execution reports them
+      for (const selection of selections) {
+        let ids: unknown;
+        try {
+          ids = getArgumentValues(field, selection, variables.coerced).ids;
+        } catch {
+          continue; // execution reports it
+        }
+        if (Array.isArray(ids) && ids.length > MAX_NODES_IDS) {
+          const error = apiError(
+            ErrorCode.BAD_USER_INPUT,
+            `\`nodes\` takes at most ${MAX_NODES_IDS} ids; got ${ids.length}.`,
+            { argument: "ids" },
+            400,
+          );
+          setResultAndStopExecution({ errors: [error] });
+          return;
+        }
+      }
+    },
+  };
+}
+
+/** Tells the global-id decoder which typenames name objects, so any other typename is answered NOT_FOUND. */
+function registerNodeTypes(schema: GraphQLSchema): void {
+  const node = schema.getType("Node");
+  if (node && isInterfaceType(node)) setNodeTypes(schema.getPossibleTypes(node).map((t) => t.name));
+}
+
+// GraphiQL, served offline: the page is small, and its scripts, styles and
+// editor workers are separate files of this server under /graphiql/, named by
+// their content's hash, so a browser downloads the ~9 MB once and caches them.
+
+interface StaticAsset {
+  type: string;
+  body: Uint8Array;
+  gzipped?: Uint8Array;
+}
+
+const ASSET_PREFIX = "/graphiql/";
+
+function hashed(name: string, ext: string, body: Uint8Array | string): [string, Uint8Array] {
+  const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
+  return [`${name}.${createHash("sha256").update(bytes).digest("hex").slice(0, 16)}.${ext}`, bytes];
+}
+
+let graphiqlAssets: { files: Map<string, StaticAsset>; page: (opts: object) => string } | undefined;
+
+/** The GraphiQL files (built once per process) and the page that loads them. */
+function graphiql() {
+  if (graphiqlAssets) return graphiqlAssets;
+  const files = new Map<string, StaticAsset>();
+  const add = (name: string, ext: string, type: string, body: Uint8Array | string) => {
+    const [file, bytes] = hashed(name, ext, body);
+    files.set(file, { type, body: bytes });
+    return ASSET_PREFIX + file;
+  };
+  const js = "application/javascript; charset=utf-8";
+  const workers = {
+    editorWorkerService: add("editor.worker", "js", js, graphiqlBundle.editorWorkerService),
+    json: add("json.worker", "js", js, graphiqlBundle.jsonWorker),
+    graphql: add("graphql.worker", "js", js, graphiqlBundle.graphqlWorker),
+  };
+  const favicon = /^data:image\/x-icon;base64,/.test(graphiqlBundle.favicon)
+    ? add("favicon", "ico", "image/x-icon", Buffer.from(graphiqlBundle.favicon.replace(/^data:[^,]*,/, ""), "base64"))
+    : graphiqlBundle.favicon;
+  const css = add("graphiql", "css", "text/css; charset=utf-8", graphiqlBundle.css);
+  // Monaco asks for its workers by label; they must be known before the editor loads.
+  const env = add(
+    "environment",
+    "js",
+    js,
+    `self.MonacoEnvironment = { globalAPI: false, getWorkerUrl: function (_moduleId, label) { return ${JSON.stringify(workers)}[label]; } };\n`,
+  );
+  const app = add("graphiql", "js", js, graphiqlBundle.js);
+  const start = add(
+    "start",
+    "js",
+    js,
+    `YogaGraphiQL.renderYogaGraphiQL(document.getElementById("root"), JSON.parse(document.getElementById("graphiql-options").textContent));\n`,
+  );
+  const escapeHtml = (v: string) => v.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  // JSON inside <script>: `<` escaped so no value can close the element.
+  const json = (v: unknown) => JSON.stringify(v).replace(/</g, "\\u003c");
+  const page = (opts: object) => `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <title>${escapeHtml(String((opts as { title?: string }).title ?? "GraphiQL"))}</title>
+    <link rel="icon" href="${favicon}" />
+    <link rel="stylesheet" href="${css}" />
+  </head>
+  <body id="body" class="no-focus-outline">
+    <noscript>You need to enable JavaScript to run GraphiQL.</noscript>
+    <div id="root"></div>
+    <script id="graphiql-options" type="application/json">${json(opts)}</script>
+    <script src="${env}"></script>
+    <script src="${app}"></script>
+    <script src="${start}"></script>
+  </body>
+</html>
+`;
+  graphiqlAssets = { files, page };
+  return graphiqlAssets;
+}
+
+/** Serves GraphiQL's files: immutable (their names change with their content), gzipped when the client accepts it. */
+function graphiqlAssetsPlugin(): Plugin {
+  return {
+    onRequest({ request, url, endResponse, fetchAPI }) {
+      if (!url.pathname.startsWith(ASSET_PREFIX) || (request.method !== "GET" && request.method !== "HEAD")) return;
+      const asset = graphiql().files.get(url.pathname.slice(ASSET_PREFIX.length));
+      if (!asset) {
+        endResponse(new fetchAPI.Response(null, { status: 404 }));
+        return;
+      }
+      const gzip = /\bgzip\b/.test(request.headers.get("accept-encoding") ?? "") && asset.body.length > 1024;
+      if (gzip) asset.gzipped ??= gzipSync(asset.body);
+      const body = gzip ? asset.gzipped! : asset.body;
+      endResponse(
+        new fetchAPI.Response(request.method === "HEAD" ? null : (body as Uint8Array<ArrayBuffer>), {
+          status: 200,
+          headers: {
+            "content-type": asset.type,
+            "content-length": String(body.length),
+            "cache-control": "public, max-age=31536000, immutable",
+            "x-content-type-options": "nosniff",
+            vary: "accept-encoding",
+            ...(gzip ? { "content-encoding": "gzip" } : {}),
+          },
+        }),
+      );
     },
   };
 }
@@ -126,8 +362,10 @@ function healthPlugin(db: Database): Plugin {
 }
 
 export function createApp(db: Database, config: Config): App {
+  const schema = getSchema();
+  registerNodeTypes(schema);
   const yoga = createYoga<Record<string, unknown>, Context>({
-    schema: getSchema(),
+    schema,
     graphqlEndpoint: "/graphql",
     landingPage: false,
     logging: config.NODE_ENV === "test" ? false : "info",
@@ -138,8 +376,8 @@ export function createApp(db: Database, config: Config): App {
       headers: JSON.stringify({ Authorization: "Bearer " }, null, 2),
       shouldPersistHeaders: false,
     },
-    // Serves GraphiQL's scripts and styles from this server: no CDN, works offline.
-    renderGraphiQL,
+    // Serves GraphiQL's scripts and styles from this server (graphiqlAssetsPlugin): no CDN, works offline.
+    renderGraphiQL: (opts) => graphiql().page(opts ?? {}),
     maskedErrors: {
       maskError(error) {
         // Errors raised on purpose are GraphQLErrors (checked by name: graphql ships both an
@@ -156,7 +394,22 @@ export function createApp(db: Database, config: Config): App {
         });
       },
     },
-    plugins: [healthPlugin(db), errorCodesPlugin(), requireKeyPlugin()],
+    // Keys travel in the Authorization header, never in cookies: no credentialed CORS.
+    cors: { credentials: false },
+    plugins: [
+      healthPlugin(db),
+      graphiqlAssetsPlugin(),
+      ...limitPlugins({
+        maxDepth: config.MAX_QUERY_DEPTH,
+        maxAliases: config.MAX_ALIASES,
+        maxDirectives: config.MAX_DIRECTIVES,
+        maxTokens: config.MAX_TOKENS,
+        maxCost: config.MAX_QUERY_COST,
+      }),
+      errorCodesPlugin(),
+      requireKeyPlugin(),
+      nodesLimitPlugin(),
+    ],
   });
   return { yoga, db };
 }

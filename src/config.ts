@@ -16,6 +16,12 @@ const schema = z.object({
   LIVE_EVENTS_SECRET: z.string().min(16).optional(),
   /** Seed demo data on start when the embedded database is empty. */
   SEED_DEMO: z.enum(["true", "false"]).default("true"),
+  /** Request limits (see README "Limits"). */
+  MAX_QUERY_DEPTH: z.coerce.number().int().min(1).default(12),
+  MAX_ALIASES: z.coerce.number().int().min(0).default(15),
+  MAX_DIRECTIVES: z.coerce.number().int().min(0).default(20),
+  MAX_TOKENS: z.coerce.number().int().min(100).default(3000),
+  MAX_QUERY_COST: z.coerce.number().int().min(1).default(25000),
 });
 
 export type Config = z.infer<typeof schema>;

@@ -2,6 +2,10 @@
 // sign-up flow in the API; operators create users, organizations,
 // memberships and API keys here. Run with no command for help.
 import { parseArgs } from "node:util";
+import { realpathSync } from "node:fs";
+import { pathToFileURL } from "node:url";
+import { isUniqueViolation } from "../domain/organizations/service.js";
+import { organizationName } from "../domain/organizations/validation.js";
 import { loadConfig } from "../config.js";
 import { openConfiguredDatabase, type Database } from "../db/client.js";
 import { createApiKey, listApiKeys, revokeApiKey } from "../auth/api-keys.js";
@@ -15,17 +19,30 @@ export interface Command {
   run(db: Database, opts: Record<string, string | boolean | undefined>): Promise<void>;
 }
 
+/** A bad option value: reported with the command's usage, exit code 2 (like a missing or unknown option). */
+export class UsageError extends Error {}
+export const usage = (message: string) => new UsageError(message);
+
 const LEVELS: Record<string, number> = { member: MembershipLevel.MEMBER, admin: MembershipLevel.ADMIN, owner: MembershipLevel.OWNER };
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+
+function emailOption(value: unknown): string {
+  const email = String(value).trim().toLowerCase();
+  if (!/^[^@\s]+@[^@\s]+$/.test(email)) throw usage("--email is not an email address.");
+  return email;
+}
 
 async function userByEmail(db: Database, email: string) {
-  const user = await db.prisma.user.findUnique({ where: { email } });
+  const user = await db.prisma.user.findUnique({ where: { email: emailOption(email) } });
   if (!user) throw new Error(`No user with email ${email}.`);
   return user;
 }
 
 async function orgByIdOrSlug(db: Database, ref: string) {
-  const org = /^[0-9a-f-]{36}$/i.test(ref)
-    ? await db.prisma.organization.findUnique({ where: { id: ref } })
+  const org = UUID.test(ref)
+    ? await db.prisma.organization.findUnique({ where: { id: ref.toLowerCase() } })
     : await db.prisma.organization.findUnique({ where: { slug: ref } });
   if (!org) throw new Error(`No organization ${ref}.`);
   return org;
@@ -42,12 +59,16 @@ export const commands: Record<string, Command> = {
       "last-name": { type: "string", help: "family name" },
     },
     async run(db, o) {
-      const email = String(o.email).trim().toLowerCase();
-      if (!/^[^@\s]+@[^@\s]+$/.test(email)) throw new Error("--email is not an email address.");
-      const user = await db.prisma.user.create({
-        data: { email, distinctId: `user-${email}`, firstName: String(o["first-name"] ?? ""), lastName: String(o["last-name"] ?? "") },
-      });
-      console.log(`Created user ${user.id} <${user.email}>.`);
+      const email = emailOption(o.email);
+      try {
+        const user = await db.prisma.user.create({
+          data: { email, distinctId: `user-${email}`, firstName: String(o["first-name"] ?? "").trim(), lastName: String(o["last-name"] ?? "").trim() },
+        });
+        console.log(`Created user ${user.id} <${user.email}>.`);
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new Error(`A user with email ${email} already exists.`);
+        throw error;
+      }
     },
   },
   "org:create": {
@@ -58,10 +79,20 @@ export const commands: Record<string, Command> = {
       owner: { type: "string", required: true, help: "owner's email" },
     },
     async run(db, o) {
+      const name = organizationName.safeParse(o.name);
+      if (!name.success) throw usage(`--name: ${name.error.issues[0].message}`);
+      const slug = String(o.slug).trim();
+      if (!SLUG.test(slug) || slug.length > 48) throw usage("--slug must be lowercase letters, digits and single dashes (at most 48 characters).");
       const owner = await userByEmail(db, String(o.owner));
-      const org = await db.prisma.organization.create({
-        data: { name: String(o.name), slug: String(o.slug), memberships: { create: { userId: owner.id, level: MembershipLevel.OWNER } } },
-      });
+      let org;
+      try {
+        org = await db.prisma.organization.create({
+          data: { name: name.data, slug, memberships: { create: { userId: owner.id, level: MembershipLevel.OWNER } } },
+        });
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new Error(`The slug ${slug} is taken.`);
+        throw error;
+      }
       if (!owner.currentOrganizationId) await db.prisma.user.update({ where: { id: owner.id }, data: { currentOrganizationId: org.id } });
       console.log(`Created organization ${org.id} (${org.slug}) owned by ${owner.email}.`);
     },
@@ -74,8 +105,9 @@ export const commands: Record<string, Command> = {
       level: { type: "string", help: "member (default), admin or owner" },
     },
     async run(db, o) {
-      const level = LEVELS[String(o.level ?? "member")];
-      if (!level) throw new Error("--level must be member, admin or owner.");
+      const levelName = String(o.level ?? "member");
+      if (!Object.hasOwn(LEVELS, levelName)) throw usage("--level must be member, admin or owner.");
+      const level = LEVELS[levelName];
       const org = await orgByIdOrSlug(db, String(o.org));
       const user = await userByEmail(db, String(o.email));
       await db.prisma.organizationMembership.upsert({
@@ -92,22 +124,34 @@ export const commands: Record<string, Command> = {
       email: { type: "string", required: true, help: "the key's user" },
       label: { type: "string", required: true, help: "a label to recognise it" },
       scopes: { type: "string", help: `comma-separated: * or ${ALL_SCOPES.join(",")} (default *)` },
-      orgs: { type: "string", help: "comma-separated organization ids the key is limited to" },
+      orgs: { type: "string", help: "comma-separated organization ids or slugs the key is limited to (the user's own)" },
       projects: { type: "string", help: "comma-separated project/environment ids the key is limited to" },
     },
     async run(db, o) {
-      const user = await userByEmail(db, String(o.email));
+      const label = String(o.label).trim();
+      if (!label || label.length > 40) throw usage("--label must be 1–40 characters.");
       const scopes = list(o.scopes).length ? list(o.scopes) : ["*"];
       const bad = scopes.filter((s) => !isValidScope(s));
-      if (bad.length) throw new Error(`Unknown scope(s): ${bad.join(", ")}.`);
-      const teams = list(o.projects).map(Number);
-      if (teams.some((n) => !Number.isInteger(n) || n <= 0)) throw new Error("--projects must be positive integers.");
+      if (bad.length) throw usage(`Unknown scope(s): ${bad.join(", ")}; use * or ${ALL_SCOPES.join(",")}.`);
+      const projects = list(o.projects);
+      if (projects.some((p) => !/^[1-9][0-9]{0,9}$/.test(p) || Number(p) > 2147483647)) throw usage("--projects must be positive integer ids.");
+      const user = await userByEmail(db, String(o.email));
+      // Limits name the user's own organizations, stored by id (as memberships are matched).
+      const orgIds: string[] = [];
+      for (const ref of list(o.orgs)) {
+        const org = await orgByIdOrSlug(db, ref);
+        const member = await db.prisma.organizationMembership.findUnique({
+          where: { organizationId_userId: { organizationId: org.id, userId: user.id } },
+        });
+        if (!member) throw new Error(`${user.email} is not a member of ${org.slug}: a key can only be limited to the user's organizations.`);
+        orgIds.push(org.id);
+      }
       const { key, record } = await createApiKey(db.prisma, {
         userId: user.id,
-        label: String(o.label),
+        label,
         scopes,
-        scopedOrganizations: list(o.orgs),
-        scopedTeams: teams,
+        scopedOrganizations: [...new Set(orgIds)],
+        scopedTeams: [...new Set(projects.map(Number))],
       });
       console.log(`Key ${record.id} (${record.maskValue}) for ${user.email}, scopes ${scopes.join(",")}:\n${key}\nStore it now: it is not shown again.`);
     },
@@ -127,8 +171,10 @@ export const commands: Record<string, Command> = {
     summary: "Revoke an API key by id.",
     options: { id: { type: "string", required: true, help: "the key's id (from key:list)" } },
     async run(db, o) {
-      if (!/^[0-9a-f-]{36}$/i.test(String(o.id))) throw new Error("--id must be a key id from key:list.");
-      console.log((await revokeApiKey(db.prisma, String(o.id))) ? "Revoked." : "No such active key.");
+      const id = String(o.id).trim();
+      if (!UUID.test(id)) throw usage("--id must be a key id from key:list.");
+      if (!(await revokeApiKey(db.prisma, id.toLowerCase()))) throw new Error(`No active key ${id}.`);
+      console.log(`Revoked key ${id.toLowerCase()}.`);
     },
   },
   ...extraCommands,
@@ -143,34 +189,69 @@ function help(): string {
   return lines.join("\n");
 }
 
-export async function runCli(argv: string[]): Promise<number> {
+export interface CliOptions {
+  /** The database to run against (tests); by default the configured one, opened and closed here. */
+  database?: Database;
+}
+
+/**
+ * Runs one command; answers the exit code: 0 done, 1 the command failed (e.g. no
+ * such user), 2 a usage error (unknown command or option, missing or bad value).
+ */
+export async function runCli(argv: string[], options: CliOptions = {}): Promise<number> {
   const [name, ...rest] = argv;
-  const command = name ? commands[name] : undefined;
-  if (!command) {
+  if (!name || name === "help" || name === "--help" || name === "-h") {
     console.log(help());
-    return name && name !== "help" ? 2 : 0;
+    return 0;
+  }
+  const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (!command) {
+    console.error(`Unknown command: ${name}\n\n${help()}`);
+    return 2;
+  }
+  if (rest.includes("--help") || rest.includes("-h")) {
+    console.log(help());
+    return 0;
   }
   let values: Record<string, string | boolean | undefined>;
   try {
     values = parseArgs({ args: rest, options: Object.fromEntries(Object.entries(command.options).map(([k, v]) => [k, { type: v.type }])) }).values as never;
-    const missing = Object.entries(command.options).filter(([k, v]) => v.required && values[k] === undefined).map(([k]) => `--${k}`);
+    const missing = Object.entries(command.options)
+      .filter(([k, v]) => v.required && (values[k] === undefined || (typeof values[k] === "string" && !String(values[k]).trim())))
+      .map(([k]) => `--${k}`);
     if (missing.length) throw new Error(`Missing ${missing.join(", ")}.`);
   } catch (error) {
     console.error(`${name}: ${(error as Error).message}\n\n${help()}`);
     return 2;
   }
-  const db = await openConfiguredDatabase(loadConfig());
+  let db: Database | undefined = options.database;
   try {
+    db ??= await openConfiguredDatabase(loadConfig());
     await command.run(db, values);
     return 0;
   } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`${name}: ${error.message}`);
+      return 2;
+    }
     console.error(`${name}: ${(error as Error).message}`);
+    if (process.env.DEBUG_ERRORS) console.error(error);
     return 1;
   } finally {
-    await db.close();
+    if (db && !options.database) await db.close();
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+/** Whether this module is the process's entry point (compared by real path: spaces and symlinks are fine). */
+function isMain(): boolean {
+  if (!process.argv[1]) return false;
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
   process.exitCode = await runCli(process.argv.slice(2));
 }

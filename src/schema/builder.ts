@@ -5,6 +5,9 @@ import RelayPlugin from "@pothos/plugin-relay";
 import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
 import DataloaderPlugin from "@pothos/plugin-dataloader";
 import ZodPlugin from "@pothos/plugin-zod";
+import ComplexityPlugin from "@pothos/plugin-complexity";
+import { getNamedType, isLeafType } from "graphql";
+import { Kind } from "graphql";
 import { DateTimeResolver, JSONResolver, UUIDResolver } from "graphql-scalars";
 import type { Context } from "../context.js";
 import type { Scope } from "../auth/scopes.js";
@@ -34,8 +37,19 @@ export const builder = new SchemaBuilder<{
   DefaultFieldNullability: false;
 }>({
   // Order matters: hooks run in reverse, so scope checks see decoded ids.
-  plugins: [ScopeAuthPlugin, RelayPlugin, DataloaderPlugin, ZodPlugin],
+  plugins: [ComplexityPlugin, ScopeAuthPlugin, RelayPlugin, DataloaderPlugin, ZodPlugin],
   defaultFieldNullability: false,
+  complexity: {
+    // GitHub-like cost: every object counts 1, scalars 0, and a connection
+    // multiplies what it selects by `first`/`last` (default page size 20).
+    // The limit is enforced in src/limits.ts, before any SQL runs.
+    fieldComplexity: (args, _ctx, field) => {
+      if (isLeafType(getNamedType(field.type))) return 0;
+      const page = (args as { first?: number | null; last?: number | null });
+      if (field.args.some((a) => a.name === "first" || a.name === "last")) return { field: 1, multiplier: page.first ?? page.last ?? 20 };
+      return { field: 1, multiplier: 1 };
+    },
+  },
   scopeAuth: {
     authScopes: (context) => ({
       authenticated: context.principal !== null,
@@ -86,7 +100,7 @@ export const builder = new SchemaBuilder<{
       description:
         "Fetches up to 100 objects by their global ids, in order; an id you may not see gives null there and a NOT_FOUND error.",
       authScopes: { authenticated: true },
-      args: { ids: { description: "Up to 100 global ids." } },
+      args: { ids: { description: "Up to 100 global ids (more are refused with BAD_USER_INPUT before anything runs)." } },
     },
   },
   zod: {
@@ -97,8 +111,20 @@ export const builder = new SchemaBuilder<{
   },
 });
 
-builder.addScalarType("DateTime", DateTimeResolver, {
-  description: "An instant, as an ISO 8601 string with a time zone (e.g. `2026-11-29T18:00:00.000Z`).",
+/** As PostHog reads `settings_as_of`'s `at`: a date-time without an offset is UTC. */
+const naiveAsUtc = (value: unknown) =>
+  typeof value === "string" && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?$/.test(value)
+    ? `${value.length === 16 ? `${value}:00` : value}Z`
+    : value;
+
+builder.scalarType("DateTime", {
+  description:
+    "An instant, as an ISO 8601 string (e.g. `2026-11-29T18:00:00.000Z`). Answers are always in UTC; inputs without an offset are read as UTC.",
+  specifiedByURL: "https://scalars.graphql.org/andimarek/date-time",
+  serialize: (value) => DateTimeResolver.serialize(value),
+  parseValue: (value) => DateTimeResolver.parseValue(naiveAsUtc(value)),
+  parseLiteral: (ast) =>
+    DateTimeResolver.parseLiteral(ast.kind === Kind.STRING ? { ...ast, value: naiveAsUtc(ast.value) as string } : ast, {}),
 });
 builder.addScalarType("JSON", JSONResolver, {
   description: "Any JSON value: used for PostHog's free-form configuration blobs.",

@@ -1,7 +1,7 @@
 // Relay connections for every list: validated window arguments, and a page of
 // children for MANY parents in ONE SQL statement (LATERAL joins: a count and
 // a LIMITed page per parent), so a nested list never costs one query per parent.
-import { cursorToOffset, offsetToCursor } from "@pothos/plugin-relay";
+import { offsetToCursor } from "@pothos/plugin-relay";
 import { Prisma, type PrismaClient } from "../generated/prisma/client.js";
 import { badUserInput } from "../errors.js";
 
@@ -23,14 +23,17 @@ export interface PageWindow {
   last: number | null;
 }
 
+/** The largest offset a cursor may carry (offsets are sent to SQL as `int`). */
+const MAX_OFFSET = 2_147_483_000;
+/** The plugin's cursor prefix (e.g. `OffsetConnection:`), read off the cursor of offset 0. */
+const CURSOR_PREFIX = Buffer.from(offsetToCursor(0), "base64").toString("utf8").slice(0, -1);
+
+/** The offset a cursor carries: exactly the plugin's `<prefix><n>` in base64, with 0 <= n <= MAX_OFFSET; else BAD_USER_INPUT. */
 function decodeCursor(cursor: string, arg: string): number {
-  let offset: number;
-  try {
-    offset = cursorToOffset(cursor);
-  } catch {
-    offset = Number.NaN;
-  }
-  if (!Number.isInteger(offset) || offset < 0) throw badUserInput(`\`${arg}\` is not a cursor this list gave out.`, { argument: arg });
+  const decoded = /^[A-Za-z0-9+/_-]{1,64}={0,2}$/.test(cursor) ? Buffer.from(cursor, "base64").toString("utf8") : "";
+  const digits = decoded.startsWith(CURSOR_PREFIX) ? decoded.slice(CURSOR_PREFIX.length) : "";
+  const offset = /^(0|[1-9][0-9]{0,9})$/.test(digits) ? Number(digits) : Number.NaN;
+  if (!(offset >= 0 && offset <= MAX_OFFSET)) throw badUserInput(`\`${arg}\` is not a cursor this list gave out.`, { argument: arg });
   return offset;
 }
 
@@ -95,6 +98,8 @@ export interface PagedQuery {
   where?: Prisma.Sql;
   /** A total order, ending with a unique column, e.g. t."createdAt" DESC, t.id DESC. */
   orderBy: Prisma.Sql;
+  /** The columns of each child (default `t.*`); may add joined values. */
+  select?: Prisma.Sql;
 }
 
 type PagedRow = { __parent: string | number; __total: number; __start: number; __end: number; __rn: number | null };
@@ -107,8 +112,12 @@ export async function loadPagesByParent<T>(
   prisma: PrismaClient,
   query: PagedQuery,
   parentIds: readonly (string | number)[],
-  window: PageWindow,
+  args: ConnectionArgs,
 ): Promise<Connection<T>[]> {
+  // Validated here, inside the async function: a bad `first` becomes a
+  // rejected load (BAD_USER_INPUT on the field), never a synchronous throw
+  // out of a DataLoader batch (which surfaces as a server error).
+  const window = pageWindow(args);
   if (parentIds.length === 0) return [];
   const where = query.where ?? Prisma.sql`TRUE`;
   const s0 = window.afterOffset == null ? 0 : window.afterOffset + 1;
@@ -127,7 +136,7 @@ export async function loadPagesByParent<T>(
     CROSS JOIN LATERAL (SELECT ${startSql} AS s, ${endSql} AS e) w
     LEFT JOIN LATERAL (
       SELECT ordered.*, (w.s + row_number() OVER ())::int AS "__rn" FROM (
-        SELECT t.* FROM ${query.from} WHERE ${query.parentColumn} = p.parent AND ${where}
+        SELECT ${query.select ?? Prisma.sql`t.*`} FROM ${query.from} WHERE ${query.parentColumn} = p.parent AND ${where}
         ORDER BY ${query.orderBy} OFFSET w.s LIMIT greatest(w.e - w.s, 0)
       ) ordered
     ) page ON true

@@ -54,7 +54,12 @@ export function userErrorsFromZod(error: ZodError): UserError[] {
   return error.issues.map((issue) => ({
     field: ["input", ...issue.path.map(String)],
     message: issue.message,
-    code: issue.code === "invalid_type" && issue.input === undefined ? "REQUIRED" : "INVALID",
+    // A missing or null value where one is needed. Services parse with
+    // { reportInput: true } so the issue carries the value; else the message tells.
+    code:
+      issue.code === "invalid_type" && ("input" in issue ? issue.input == null : /received (undefined|null)$/.test(issue.message))
+        ? "REQUIRED"
+        : "INVALID",
   }));
 }
 
@@ -64,4 +69,25 @@ export function toPayload<K extends string, T>(key: K, outcome: Outcome<T>): Rec
     K,
     T | null
   > & { userErrors: UserError[] };
+}
+
+/**
+ * Defines `<Name>Payload { <key>: <ref> (nullable), userErrors }`, the shape
+ * every mutation returns (resolve it with `toPayload(key, outcome)`).
+ */
+export function definePayload<T>(name: string, key: string, ref: unknown, description: string, objectDescription: string) {
+  const payload = builder.objectRef<Record<string, unknown> & { userErrors: UserError[] }>(name);
+  payload.implement({
+    description,
+    fields: (t) => ({
+      [key]: t.field({
+        type: ref as never,
+        nullable: true,
+        description: objectDescription,
+        resolve: (p: Record<string, unknown>) => (p[key] ?? null) as never,
+      }),
+      userErrors: t.field({ type: [UserErrorRef], description: "Why the input was refused; empty on success. Nothing was changed when it has any.", resolve: (p) => p.userErrors }),
+    }),
+  });
+  return payload as unknown as typeof payload & { __shape?: T };
 }

@@ -2,7 +2,7 @@
 // the benchmark: initdb into an ignored folder, run as an unprivileged user
 // when we are root (initdb refuses root), stop it by its pid.
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, rmSync, chmodSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, chmodSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 
@@ -81,8 +81,15 @@ export async function startPostgresServer(name = "test"): Promise<PostgresServer
     stop: async () => {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once("exit", r));
-        child.kill("SIGINT"); // fast shutdown
+        // Signal postgres itself (runuser, its parent when we are root, ignores
+        // SIGINT): SIGINT is PostgreSQL's "fast" shutdown.
+        const pidFile = join(dataDir, "postmaster.pid");
+        const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, "utf8").split("\n")[0]) : NaN;
+        if (Number.isInteger(pid) && pid > 0) process.kill(pid, "SIGINT");
+        else child.kill("SIGTERM");
+        const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
         await exited;
+        clearTimeout(timer);
       }
       rmSync(root, { recursive: true, force: true });
     },

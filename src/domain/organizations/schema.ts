@@ -4,11 +4,11 @@ import { Prisma } from "../../generated/prisma/client.js";
 import { builder } from "../../schema/builder.js";
 import { notFound } from "../../errors.js";
 import { viewerOf, type Context } from "../../context.js";
-import { loadPagesByParent, pageWindow } from "../../schema/connections.js";
+import { loadPagesByParent } from "../../schema/connections.js";
 import { toPayload } from "../../schema/payloads.js";
 import { UserErrorRef } from "../../schema/payloads.js";
 import { UserRef } from "../users/schema.js";
-import { createOrganization, getCurrentOrganization, getVisibleOrganization, updateOrganization } from "./service.js";
+import { callerLevelIn, createOrganization, getCurrentOrganization, getVisibleOrganization, updateOrganization } from "./service.js";
 
 export const MembershipLevelEnum = builder.enumType("OrganizationMembershipLevel", {
   description: "A member's level in an organization (PostHog's numeric levels 1, 8 and 15).",
@@ -25,14 +25,29 @@ export function membershipLevelOf(level: number | null): 1 | 8 | 15 | null {
   return level >= 15 ? 15 : level >= 8 ? 8 : 1;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export const OrganizationRef = builder.loadableNode("Organization", {
   description: "A PostHog organization: members, projects and roles belong to one.",
   id: { resolve: (o: Organization) => o.id },
   authScopes: { scope: "organization:read" },
   load: async (ids: string[], ctx) => {
+    // Only ids the caller can see reach the database: an invisible or malformed id
+    // costs no query, answers NOT_FOUND and cannot fail the batch of its siblings.
     const principal = viewerOf(ctx);
-    const orgs = await ctx.loaders.organizationById.loadMany(ids);
-    return orgs.map((o, i) => (o && !(o instanceof Error) && principal.canSee(o.id) ? o : notFound("Organization", ids[i])));
+    const visible = ids.map((id) => {
+      const uuid = UUID.test(id) ? id.toLowerCase() : null;
+      return uuid !== null && principal.canSee(uuid) ? uuid : null;
+    });
+    const wanted = visible.filter((id): id is string => id !== null);
+    const orgs = await ctx.loaders.organizationById.loadMany(wanted);
+    const byId = new Map(wanted.map((id, i) => [id, orgs[i]]));
+    return visible.map((id, i) => {
+      const org = id === null ? null : byId.get(id);
+      // A fault (e.g. of the database) stays a fault, masked as INTERNAL_SERVER_ERROR; never a NOT_FOUND.
+      if (org instanceof Error) return org;
+      return org ?? notFound("Organization", ids[i]);
+    });
   },
   fields: (t) => ({
     uuid: t.field({ type: "UUID", description: "PostHog's id of the organization (a UUID).", resolve: (o) => o.id }),
@@ -44,7 +59,7 @@ export const OrganizationRef = builder.loadableNode("Organization", {
       type: MembershipLevelEnum,
       nullable: true,
       description: "The caller's level in this organization.",
-      resolve: (o, _args, ctx) => membershipLevelOf(viewerOf(ctx).levelIn(o.id)),
+      resolve: (o, _args, ctx) => membershipLevelOf(callerLevelIn(ctx, o.id)),
     }),
   }),
 });
@@ -88,7 +103,7 @@ builder.objectField(OrganizationRef, "members", (t) =>
           orderBy: Prisma.sql`t."joinedAt", t.id`,
         },
         orgIds,
-        pageWindow(args),
+        args,
       ),
     resolve: (o) => o.id,
   }),
@@ -148,7 +163,7 @@ export const ViewerRef = builder.objectRef<Viewer>("Viewer").implement({
             orderBy: Prisma.sql`lower(t.name), t.id`,
           },
           userIds,
-          pageWindow(args),
+          args,
         );
       },
       resolve: (v) => v.userId,

@@ -1,5 +1,5 @@
 // Organizations: visibility, creation (the creator becomes owner) and updates (admins).
-import type { Organization } from "../../generated/prisma/client.js";
+import { Prisma, type Organization } from "../../generated/prisma/client.js";
 import type { Context } from "../../context.js";
 import { viewerOf } from "../../context.js";
 import { forbidden, notFound } from "../../errors.js";
@@ -37,6 +37,7 @@ export function requireAdmin(ctx: Context, organizationId: string, action: strin
 function slugify(name: string): string {
   const base = name
     .normalize("NFKD")
+    .replace(/\p{M}+/gu, "") // accents come apart under NFKD: "Hög" → "Ho" + "̈" + "g" → "hog"
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, "-")
     .replace(/^-+|-+$/g, "")
@@ -44,33 +45,77 @@ function slugify(name: string): string {
   return base || "organization";
 }
 
+/** Organizations created in this request, with the creator's level (the principal was loaded before them). */
+const createdInRequest = new WeakMap<Context, Map<string, number>>();
+
+/** The caller's level in an organization: from the principal, or as the creator of one made in this request. */
+export function callerLevelIn(ctx: Context, organizationId: string): number | null {
+  return viewerOf(ctx).levelIn(organizationId) ?? createdInRequest.get(ctx)?.get(organizationId) ?? null;
+}
+
+/** A free slug: the name's, or the first free `<slug>-<n>`. */
+async function freeSlug(tx: Pick<Context["prisma"], "organization">, base: string): Promise<string> {
+  const taken = new Set(
+    (
+      await tx.organization.findMany({
+        where: { OR: [{ slug: base }, { slug: { startsWith: `${base}-` } }] },
+        select: { slug: true },
+      })
+    ).map((o) => o.slug),
+  );
+  let slug = base;
+  for (let n = 2; taken.has(slug); n += 1) slug = `${base}-${n}`;
+  return slug;
+}
+
+/**
+ * Whether an error is a unique-index violation: Prisma's P2002, or (through the
+ * PGlite adapter, whose errors Prisma does not map) the driver's SQLSTATE 23505.
+ */
+export function isUniqueViolation(error: unknown): boolean {
+  if (error instanceof Prisma.PrismaClientKnownRequestError) return error.code === "P2002";
+  const cause = (error as { cause?: { code?: unknown; originalCode?: unknown; kind?: unknown } } | null)?.cause;
+  return cause?.code === "23505" || cause?.originalCode === "23505" || cause?.kind === "UniqueConstraintViolation";
+}
+
 export async function createOrganization(ctx: Context, input: unknown): Promise<Outcome<Organization>> {
-  const parsed = createOrganizationInput.safeParse(input);
+  const parsed = createOrganizationInput.safeParse(input, { reportInput: true });
   if (!parsed.success) return refused(...userErrorsFromZod(parsed.error));
   const principal = viewerOf(ctx);
   const base = slugify(parsed.data.name);
-  return ctx.prisma.$transaction(async (tx) => {
-    const taken = new Set(
-      (await tx.organization.findMany({ where: { slug: { startsWith: base } }, select: { slug: true } })).map((o) => o.slug),
-    );
-    let slug = base;
-    for (let n = 2; taken.has(slug); n += 1) slug = `${base}-${n}`;
-    const org = await tx.organization.create({
-      data: {
-        name: parsed.data.name,
-        slug,
-        memberships: { create: { userId: principal.user.id, level: MembershipLevel.OWNER } },
-      },
-    });
-    if (!principal.user.currentOrganizationId) {
-      await tx.user.update({ where: { id: principal.user.id }, data: { currentOrganizationId: org.id } });
+  // Two requests may pick the same free slug at once; the unique index refuses the
+  // second, which then picks again (a few times) instead of failing.
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      const org = await ctx.prisma.$transaction(async (tx) => {
+        const created = await tx.organization.create({
+          data: {
+            name: parsed.data.name,
+            slug: await freeSlug(tx, base),
+            memberships: { create: { userId: principal.user.id, level: MembershipLevel.OWNER } },
+          },
+        });
+        if (!principal.user.currentOrganizationId) {
+          await tx.user.updateMany({
+            where: { id: principal.user.id, currentOrganizationId: null },
+            data: { currentOrganizationId: created.id },
+          });
+        }
+        return created;
+      });
+      const levels = createdInRequest.get(ctx) ?? new Map<string, number>();
+      levels.set(org.id, MembershipLevel.OWNER);
+      createdInRequest.set(ctx, levels);
+      return ok(org);
+    } catch (error) {
+      if (attempt < 5 && isUniqueViolation(error)) continue;
+      throw error;
     }
-    return ok(org);
-  });
+  }
 }
 
 export async function updateOrganization(ctx: Context, input: unknown): Promise<Outcome<Organization>> {
-  const parsed = updateOrganizationInput.safeParse(input);
+  const parsed = updateOrganizationInput.safeParse(input, { reportInput: true });
   if (!parsed.success) return refused(...userErrorsFromZod(parsed.error));
   const org = await getVisibleOrganization(ctx, parsed.data.id);
   requireAdmin(ctx, org.id, "update an organization");

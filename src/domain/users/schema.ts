@@ -25,8 +25,18 @@ export const UserRef = builder.loadableNode("User", {
   id: { resolve: (u: User) => u.id },
   authScopes: { authenticated: true },
   load: async (ids: string[], ctx) => {
-    const users = await ctx.loaders.userById.loadMany(ids.map(Number));
-    return Promise.all(users.map((u) => visibleUser(ctx, u instanceof Error ? null : u)));
+    // A malformed or out-of-range id answers NOT_FOUND without a query; a fault (e.g. of
+    // the database) stays a fault, masked as INTERNAL_SERVER_ERROR, never a NOT_FOUND.
+    const wanted = ids.map((id) => (/^[1-9][0-9]{0,9}$/.test(id) && Number(id) <= 2147483647 ? Number(id) : null));
+    const valid = wanted.filter((id): id is number => id !== null);
+    const users = await ctx.loaders.userById.loadMany(valid);
+    const byId = new Map(valid.map((id, i) => [id, users[i]]));
+    return Promise.all(
+      wanted.map((id) => {
+        const user = id === null ? null : byId.get(id);
+        return user instanceof Error ? user : visibleUser(ctx, user ?? null);
+      }),
+    );
   },
   fields: (t) => ({
     databaseId: t.exposeInt("id", { description: "PostHog's integer id of the user." }),

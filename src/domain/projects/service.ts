@@ -1,0 +1,183 @@
+// Projects: visibility, creation with a primary environment, updates of the
+// project and its primary environment's settings, deletion and moves.
+import type { Environment, Prisma } from "../../generated/prisma/client.js";
+import { viewerOf, type Context } from "../../context.js";
+import { forbidden, notFound } from "../../errors.js";
+import { generateToken, TOKEN_PREFIX } from "../../auth/tokens.js";
+import { parseIdFor } from "../../schema/ids.js";
+import { ok, refused, userError, userErrorsFromZod, type Outcome } from "../../schema/payloads.js";
+import { diffFields, logActivity } from "../activity/service.js";
+import { touchedSettings } from "../settings/validation.js";
+import { environmentVisibleTo, requireAdminOf } from "../environments/access.js";
+import { environmentChanges, patchedSettings, updateEnvironmentSettings } from "../environments/service.js";
+import { fetchProjectsWithPrimary, type ProjectWithPrimary } from "./loaders.js";
+import { changeOrganizationInput, createProjectInput, updateProjectInput } from "./validation.js";
+
+type Tx = Prisma.TransactionClient;
+
+export const logAsProject = (project: { id: number }) => ({ scope: "Project" as const, itemId: project.id });
+
+/** The project if the caller can see it (member of its organization, key reaches it, not deleted); NOT_FOUND otherwise. */
+export async function getVisibleProject(ctx: Context, id: string): Promise<ProjectWithPrimary> {
+  const projectId = parseIdFor("Project", "int", id);
+  const project = projectId == null ? null : await ctx.loaders.projectById.load(Number(projectId));
+  if (!project || !projectVisible(ctx, project)) throw notFound("Project", id);
+  return project;
+}
+
+export function projectVisible(ctx: Context, project: Pick<ProjectWithPrimary, "organizationId" | "id" | "isPendingDeletion">): boolean {
+  return !project.isPendingDeletion && viewerOf(ctx).canSee(project.organizationId, project.id);
+}
+
+async function nameTaken(tx: Tx, organizationId: string, name: string, exceptId?: number): Promise<boolean> {
+  const rows = await tx.$queryRaw<{ id: number }[]>`
+    SELECT id FROM "Project" WHERE "organizationId" = ${organizationId}::uuid AND lower(name) = lower(${name})
+      AND NOT "isPendingDeletion" AND id <> ${exceptId ?? 0}`;
+  return rows.length > 0;
+}
+
+const taken = (field: string) => userError([field], "A project with this name already exists in the organization.", "TAKEN");
+
+/** Creates a project and its primary environment (same id, fresh tokens). Org admins only. */
+export async function createProject(ctx: Context, input: unknown): Promise<Outcome<ProjectWithPrimary>> {
+  const parsed = createProjectInput.safeParse(input, { reportInput: true });
+  if (!parsed.success) return refused(...userErrorsFromZod(parsed.error));
+  const { organizationId: orgRef, name, productDescription, ...settingsInput } = parsed.data;
+  const orgId = parseIdFor("Organization", "uuid", orgRef);
+  const principal = viewerOf(ctx);
+  if (orgId == null || !principal.canSee(String(orgId))) throw notFound("Organization", orgRef);
+  requireAdminOf(ctx, String(orgId), "create projects");
+  const settings = patchedSettings({}, settingsInput);
+  const outcome = await ctx.prisma.$transaction(async (tx): Promise<Outcome<number>> => {
+    if (await nameTaken(tx, String(orgId), name)) return refused(taken("name"));
+    // The project and its primary environment share one id from the environment sequence.
+    const [{ id }] = await tx.$queryRaw<{ id: number }[]>`SELECT nextval(pg_get_serial_sequence('"Environment"', 'id'))::int AS id`;
+    await tx.project.create({ data: { id, organizationId: String(orgId), name, productDescription: productDescription ?? null } });
+    const env = await tx.environment.create({
+      data: {
+        id,
+        projectId: id,
+        organizationId: String(orgId),
+        name,
+        apiToken: generateToken(TOKEN_PREFIX.publicProject),
+        secretApiToken: generateToken(TOKEN_PREFIX.secretProject),
+        settings: settings as Prisma.InputJsonValue,
+      },
+    });
+    await logActivity(tx, {
+      organizationId: String(orgId),
+      projectId: id,
+      environmentId: id,
+      userId: principal.user.id,
+      activity: "created",
+      scope: "Project",
+      itemId: id,
+      detail: { name, changes: [...diffFields("Project", null, { name, productDescription }, ["name", "productDescription"]), ...environmentChanges("Project", { ...env, settings: {} } as Environment, env).filter((c) => c.field !== "name")] },
+    });
+    return ok(id);
+  });
+  if (!outcome.ok) return outcome;
+  return ok((await fetchProjectsWithPrimary(ctx.prisma, [outcome.value]))[0]);
+}
+
+/** Updates the project (name, description) and its primary environment's settings in one transaction and one activity entry. */
+export async function updateProject(ctx: Context, input: unknown): Promise<Outcome<ProjectWithPrimary>> {
+  const parsed = updateProjectInput.safeParse(input, { reportInput: true });
+  if (!parsed.success) return refused(...userErrorsFromZod(parsed.error));
+  const { id, name, productDescription, ...settingsPatch } = parsed.data;
+  const project = await getVisibleProject(ctx, id);
+  if ((name !== undefined || productDescription !== undefined) && !viewerOf(ctx).isAdminOf(project.organizationId)) {
+    throw forbidden("Only organization admins (level 8 or more) may change: name, productDescription.");
+  }
+  const projectChanges = diffFields(
+    "Project",
+    { name: project.name, productDescription: project.productDescription },
+    { name: name ?? project.name, productDescription: productDescription === undefined ? project.productDescription : productDescription },
+    ["name", "productDescription"],
+  );
+  if (projectChanges.length === 0 && touchedSettings(settingsPatch).length === 0) return ok(project);
+  let nameConflict = false;
+  const outcome = await updateEnvironmentSettings(ctx, project.primaryEnvironment, logAsProject(project), settingsPatch, name !== undefined ? { name } : {}, {
+    extraChanges: projectChanges,
+    beforeWrite: async (tx) => {
+      if (name !== undefined && (await nameTaken(tx, project.organizationId, name, project.id))) {
+        nameConflict = true;
+        throw new NameTaken();
+      }
+      if (projectChanges.length) {
+        await tx.project.update({
+          where: { id: project.id },
+          data: { ...(name !== undefined ? { name } : {}), ...(productDescription !== undefined ? { productDescription } : {}) },
+        });
+      }
+    },
+  }).catch((error) => {
+    if (error instanceof NameTaken || nameConflict) return refused<Environment>(taken("name"));
+    throw error;
+  });
+  if (!outcome.ok) return outcome;
+  return ok((await fetchProjectsWithPrimary(ctx.prisma, [project.id]))[0]);
+}
+
+class NameTaken extends Error {}
+
+/** Marks the project and its environments pending deletion: hidden everywhere. Deleting again answers NOT_FOUND. */
+export async function deleteProject(ctx: Context, id: string): Promise<Outcome<ProjectWithPrimary>> {
+  const project = await getVisibleProject(ctx, id);
+  requireAdminOf(ctx, project.organizationId, "delete projects");
+  await ctx.prisma.$transaction(async (tx) => {
+    const { count } = await tx.project.updateMany({ where: { id: project.id, isPendingDeletion: false }, data: { isPendingDeletion: true } });
+    if (count === 0) throw notFound("Project", id);
+    await tx.environment.updateMany({ where: { projectId: project.id }, data: { isPendingDeletion: true } });
+    await logActivity(tx, {
+      organizationId: project.organizationId,
+      projectId: project.id,
+      environmentId: project.id,
+      userId: viewerOf(ctx).user.id,
+      activity: "deleted",
+      scope: "Project",
+      itemId: project.id,
+      detail: { name: project.name, changes: [] },
+    });
+  });
+  return ok({ ...project, isPendingDeletion: true });
+}
+
+/** Moves a project and all its environments to another organization. Admin of both. */
+export async function changeProjectOrganization(ctx: Context, input: unknown): Promise<Outcome<ProjectWithPrimary>> {
+  const parsed = changeOrganizationInput.safeParse(input, { reportInput: true });
+  if (!parsed.success) return refused(...userErrorsFromZod(parsed.error));
+  const project = await getVisibleProject(ctx, parsed.data.id);
+  const principal = viewerOf(ctx);
+  const target = parseIdFor("Organization", "uuid", parsed.data.organizationId);
+  if (target == null || !principal.canSee(String(target))) {
+    return refused(userError(["organizationId"], "No organization with this id that you belong to.", "NOT_FOUND"));
+  }
+  requireAdminOf(ctx, project.organizationId, "move projects out of this organization");
+  requireAdminOf(ctx, String(target), "move projects into that organization");
+  if (String(target) === project.organizationId) return refused(userError(["organizationId"], "The project already belongs to this organization.", "CONFLICT"));
+  const outcome = await ctx.prisma.$transaction(async (tx): Promise<Outcome<null>> => {
+    if (await nameTaken(tx, String(target), project.name, project.id)) return refused(userError(["organizationId"], "The target organization already has a project with this name.", "TAKEN"));
+    await tx.project.update({ where: { id: project.id }, data: { organizationId: String(target) } });
+    await tx.environment.updateMany({ where: { projectId: project.id }, data: { organizationId: String(target) } });
+    await tx.annotation.updateMany({ where: { environment: { projectId: project.id } }, data: { organizationId: String(target) } });
+    await logActivity(tx, {
+      organizationId: String(target),
+      projectId: project.id,
+      environmentId: project.id,
+      userId: principal.user.id,
+      activity: "changed_organization",
+      scope: "Project",
+      itemId: project.id,
+      detail: {
+        name: project.name,
+        changes: [{ type: "Project", action: "changed", field: "organization", before: project.organizationId, after: String(target) }],
+      },
+    });
+    return ok(null);
+  });
+  if (!outcome.ok) return outcome;
+  return ok((await fetchProjectsWithPrimary(ctx.prisma, [project.id]))[0]);
+}
+
+export { environmentVisibleTo };

@@ -1,0 +1,92 @@
+// Every request is bounded before it runs: depth, aliases, directives and
+// tokens (graphql-armor), and a cost like GitHub's (each connection
+// multiplies what it selects by its `first`/`last`), computed from the
+// document and variables during validation, before authentication or any
+// SQL. Successful responses report their cost in `extensions.cost`.
+import type { Plugin } from "graphql-yoga";
+import { GraphQLError, validate } from "graphql";
+import { maxDepthPlugin } from "@escape.tech/graphql-armor-max-depth";
+import { maxAliasesPlugin } from "@escape.tech/graphql-armor-max-aliases";
+import { maxDirectivesPlugin } from "@escape.tech/graphql-armor-max-directives";
+import { maxTokensPlugin } from "@escape.tech/graphql-armor-max-tokens";
+import { createComplexityRule } from "@pothos/plugin-complexity";
+import { ErrorCode } from "./errors.js";
+
+export interface Limits {
+  maxDepth: number;
+  maxAliases: number;
+  maxDirectives: number;
+  maxTokens: number;
+  maxCost: number;
+}
+
+const COST = Symbol("query cost");
+type WithCost = { [COST]?: number };
+
+/**
+ * The cost-limit plugin. It runs after graphql-js's own validation succeeded
+ * (so a wrong literal or variable is still answered by graphql-js with its
+ * usual code), computes the cost with Pothos's complexity rule, refuses an
+ * over-limit request, and reports the cost of the others.
+ */
+function costPlugin(maxCost: number): Plugin {
+  return {
+    onValidate({ params, context }) {
+      const ctx = context as WithCost & { params?: { variables?: Record<string, unknown>; operationName?: string } };
+      return ({ valid, result, setResult }) => {
+        if (!valid) return;
+        const reported: GraphQLError[] = [];
+        const rule = createComplexityRule({
+          context: ctx,
+          variableValues: ctx.params?.variables ?? {},
+          operationName: ctx.params?.operationName,
+          validate: (cost, reportError) => {
+            ctx[COST] = cost.complexity;
+            if (cost.complexity > maxCost) {
+              reportError(
+                new GraphQLError(
+                  `This request would cost ${cost.complexity}, over the limit of ${maxCost}. Ask for fewer items (lower \`first\`/\`last\`) or split the request.`,
+                  { extensions: { code: ErrorCode.QUERY_TOO_COMPLEX, cost: { requested: cost.complexity, limit: maxCost }, http: { status: 400 } } },
+                ),
+              );
+            }
+          },
+        });
+        try {
+          reported.push(...validate(params.schema, params.documentAST, [rule]));
+        } catch {
+          // Only bad variable values make the rule throw; execution answers them (BAD_USER_INPUT).
+          return;
+        }
+        const limitErrors = reported.filter((e) => e.extensions?.code === ErrorCode.QUERY_TOO_COMPLEX);
+        if (limitErrors.length) setResult([...result, ...limitErrors]);
+      };
+    },
+    onExecute({ args }) {
+      const cost = (args.contextValue as WithCost)[COST];
+      return {
+        onExecuteDone({ result, setResult }) {
+          if (cost === undefined || !result || Symbol.asyncIterator in (result as object)) return;
+          const plain = result as { extensions?: Record<string, unknown> };
+          setResult({ ...plain, extensions: { ...plain.extensions, cost: { requested: cost, limit: maxCost } } } as never);
+        },
+      };
+    },
+  };
+}
+
+export function limitPlugins(limits: Limits): Plugin[] {
+  const armor = { exposeLimits: true, propagateOnRejection: true };
+  return [
+    maxTokensPlugin({ n: limits.maxTokens, ...armor }) as Plugin,
+    maxDepthPlugin({ n: limits.maxDepth, ignoreIntrospection: true, flattenFragments: true, ...armor }) as Plugin,
+    maxAliasesPlugin({ n: limits.maxAliases, ...armor }) as Plugin,
+    maxDirectivesPlugin({ n: limits.maxDirectives, ...armor }) as Plugin,
+    costPlugin(limits.maxCost),
+  ];
+}
+
+/** graphql-armor's rejections ("... limit of N exceeded ...") are limit errors, not syntax errors. */
+export function isLimitError(message: string): boolean {
+  return /limit of \d+ exceeded/.test(message);
+}

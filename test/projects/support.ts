@@ -1,0 +1,88 @@
+// Shared helpers of the projects and environments tests: users at a given
+// level, projects inserted directly, GraphQL calls that must succeed or fail
+// with a code, and snapshots of the rows a mutation may write.
+import { expect } from "vitest";
+import type { setupTestApp } from "../helpers/app.js";
+import { MembershipLevel } from "../../src/auth/levels.js";
+import { ALL_SCOPES } from "../../src/auth/scopes.js";
+import { insertEnvironment, insertProject } from "../../src/domain/projects/seed.js";
+import { encodeId } from "../../src/schema/global-id.js";
+
+export type T = Awaited<ReturnType<typeof setupTestApp>>;
+
+export const PUBLIC_TOKEN = /^phc_[23456789A-HJ-NP-Za-km-z]{43}$/;
+export const SECRET_TOKEN = /^phs_[23456789A-HJ-NP-Za-km-z]{43}$/;
+export const MASKED_SECRET = /^phs_\.\.\.[23456789A-HJ-NP-Za-km-z]{4}$/;
+
+export const projectGid = (id: number) => encodeId("Project", id);
+export const environmentGid = (id: number) => encodeId("Environment", id);
+export const orgGid = (id: string) => encodeId("Organization", id);
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export const USER_ERRORS = `userErrors { field message code }`;
+
+export function helpers(t: T) {
+  const prisma = t.db.prisma;
+  let n = 0;
+  const uniqueName = (prefix = "Project") => `${prefix} ${process.pid}-${(n += 1)}`;
+
+  /** A user at `level` in `organizationId` (default t.org), with a key of `scopes`. */
+  async function userAt(level: number, organizationId: string = t.org.id, scopes: string[] = ALL_SCOPES) {
+    const user = await t.fixtures.user();
+    await prisma.organizationMembership.create({ data: { organizationId, userId: user.id, level } });
+    return { user, key: await t.fixtures.key(user.id, scopes) };
+  }
+
+  /** A project with its primary environment, inserted directly (no activity). */
+  async function project(settings: Record<string, unknown> = {}, name = uniqueName(), organizationId: string = t.org.id) {
+    return insertProject(prisma, organizationId, name, settings);
+  }
+
+  async function environment(p: { id: number; organizationId: string }, name = uniqueName("Env")) {
+    return insertEnvironment(prisma, p, name);
+  }
+
+  /** Runs an operation that must succeed; returns its data. */
+  async function ok(query: string, variables?: Record<string, unknown>, key?: string): Promise<any> {
+    const res = await t.gql(query, variables, key ? { key } : undefined);
+    expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
+    return res.data;
+  }
+
+  /** Runs an operation that must fail with `code` (every error carries it); returns the response. */
+  async function fails(code: string, query: string, variables?: Record<string, unknown>, key?: string | null) {
+    const res = await t.gql(query, variables, key !== undefined ? { key } : undefined);
+    expect(res.errors?.length, JSON.stringify(res)).toBeGreaterThan(0);
+    for (const e of res.errors!) expect(e.extensions?.code, JSON.stringify(res.errors)).toBe(code);
+    return res;
+  }
+
+  /** Runs a mutation whose payload must carry userErrors; returns the payload. */
+  async function refused(mutation: string, field: string, variables: Record<string, unknown>, key?: string) {
+    const data = await ok(mutation, variables, key);
+    const payload = data[field];
+    expect(payload.userErrors.length, JSON.stringify(payload)).toBeGreaterThan(0);
+    return payload;
+  }
+
+  /** Everything a projects/environments mutation could write, to prove that nothing was. */
+  async function everything() {
+    const [projects, environments, activity, intents] = await Promise.all([
+      prisma.project.findMany({ orderBy: { id: "asc" } }),
+      prisma.environment.findMany({ orderBy: { id: "asc" } }),
+      prisma.activityLog.findMany({ orderBy: { id: "asc" } }),
+      prisma.productIntent.findMany({ orderBy: { id: "asc" } }),
+    ]);
+    return JSON.stringify({ projects, environments, activity, intents });
+  }
+
+  /** The activity entries of a project (or environment), oldest first. */
+  async function activityOf(where: { projectId?: number; environmentId?: number }) {
+    return prisma.activityLog.findMany({ where, orderBy: [{ createdAt: "asc" }] });
+  }
+
+  return { prisma, uniqueName, userAt, project, environment, ok, fails, refused, everything, activityOf };
+}
+
+export { MembershipLevel };
