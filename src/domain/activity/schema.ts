@@ -75,7 +75,7 @@ export async function loadActivityPages(ctx: Context, column: "projectId" | "env
       from: Prisma.sql`"ActivityLog" t`,
       parentColumn: Prisma.raw(`t."${column}"`),
       parentType: "int",
-      orderBy: Prisma.sql`t."createdAt" DESC, t.id DESC`,
+      orderBy: Prisma.sql`t."createdAt" DESC, t.seq DESC`,
     },
     parentIds,
     args,

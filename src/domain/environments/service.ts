@@ -252,13 +252,10 @@ export async function updateLogsConfig(ctx: Context, env: Environment, as: LogAs
  */
 export async function settingsAsOf(ctx: Context, env: Environment, at: Date, scope: string[] | null | undefined): Promise<Record<string, unknown>> {
   const values: Record<string, unknown> = { ...allSettings(settingsOf(env)), ...logsConfigOf(env) };
-  const entries = await ctx.prisma.activityLog.findMany({
-    where: { environmentId: env.id, createdAt: { gt: at } },
-    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-    select: { detail: true },
-  });
-  for (const entry of entries) {
-    const changes = ((entry.detail as { changes?: { field: string; action: string; before: unknown }[] })?.changes ?? []).slice().reverse();
+  // Batched across every parent of the request (a DataLoader), never one query per environment.
+  const details = await ctx.loaders.activityDetailsAfter.load({ environmentId: env.id, at });
+  for (const detail of details) {
+    const changes = ((detail as { changes?: { field: string; action: string; before: unknown }[] })?.changes ?? []).slice().reverse();
     for (const change of changes) {
       if (!Object.hasOwn(values, change.field)) continue;
       values[change.field] = change.action === "created" ? null : change.before;
