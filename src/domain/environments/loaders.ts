@@ -1,4 +1,5 @@
-import type { Environment, GroupTypeMapping, PrismaClient, ProductIntent, EventIngestionRestriction } from "../../generated/prisma/client.js";
+import DataLoader from "dataloader";
+import type { Environment, GroupTypeMapping, PrismaClient, ProductIntent, EventIngestionRestriction, Prisma } from "../../generated/prisma/client.js";
 import { groupLoader, rowLoader } from "../../db/loader.js";
 
 /**
@@ -32,6 +33,25 @@ export function environmentsLoaders(prisma: PrismaClient) {
     ingestionRestrictionsByToken: groupLoader<string, EventIngestionRestriction>(
       (tokens) => prisma.eventIngestionRestriction.findMany({ where: { token: { in: tokens } }, orderBy: { restrictionType: "asc" } }),
       (r) => r.token,
+    ),
+    /**
+     * The `detail` of every activity entry of an environment logged after an
+     * instant, newest first (what settingsAsOf undoes): one statement for all
+     * the (environment, instant) pairs of a batch. Not cached, so a mutation
+     * earlier in the same request can never leave a stale answer behind.
+     */
+    activityDetailsAfter: new DataLoader<{ environmentId: number; at: Date }, Prisma.JsonValue[]>(
+      async (keys) => {
+        const rows = await prisma.$queryRaw<{ ord: number; detail: Prisma.JsonValue }[]>`
+          SELECT k.ord::int AS ord, t.detail
+          FROM unnest(${keys.map((k) => k.environmentId)}::int[], ${keys.map((k) => k.at.toISOString())}::timestamptz[]) WITH ORDINALITY AS k(env, at, ord)
+          JOIN "ActivityLog" t ON t."environmentId" = k.env AND t."createdAt" > k.at
+          ORDER BY k.ord, t."createdAt" DESC, t.seq DESC`;
+        const details = keys.map((): Prisma.JsonValue[] => []);
+        for (const row of rows) details[row.ord - 1].push(row.detail);
+        return details;
+      },
+      { cache: false },
     ),
   };
 }
