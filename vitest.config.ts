@@ -1,7 +1,7 @@
 // Two projects run the same tests: on the embedded PGlite database, and on a
 // real PostgreSQL server started on loopback (when its binaries are present;
 // .ci/run installs them when missing, so CI always runs both).
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 import { createRequire } from "node:module";
 import { findPostgresBin } from "./test/helpers/postgres-server.js";
 
@@ -18,6 +18,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: "forks",
+    // Scratch copies and data folders are never test sources.
+    exclude: [...configDefaults.exclude, "scratch/**", ".data/**", "bench/**"],
     env: { NODE_ENV: "test" },
     projects: [
       { extends: true, test: { name: "pglite", env: { TEST_DB: "pglite", NODE_ENV: "test" }, globalSetup: ["test/global-setup.ts"] } },

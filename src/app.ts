@@ -50,7 +50,8 @@ query MyProjects {
 /** Reads `Authorization: Bearer <key>`; no header → null (introspection only); anything else bad → 401. */
 async function principalFor(request: Request, db: Database): Promise<Principal | null> {
   const header = request.headers.get("authorization");
-  if (header === null) return null;
+  // No header, or GraphiQL's prefilled `Bearer ` with no key yet: no principal (introspection only).
+  if (header === null || /^\s*Bearer\s*$/i.test(header)) return null;
   const match = /^Bearer[ ]+(\S+)\s*$/i.exec(header);
   if (!match) throw unauthenticated("The Authorization header must be `Bearer <personal API key>`.");
   const result = await authenticateKey(db.prisma, match[1]);
