@@ -24,6 +24,7 @@ import { MAX_PAGE_SIZE } from "./schema/connections.js";
 import { createContext, type Context } from "./context.js";
 import { authenticateKey, type Principal } from "./auth/principal.js";
 import { isLimitError, limitPlugins } from "./limits.js";
+import { persistedOperationsPlugin } from "./persisted.js";
 import { ErrorCode, apiError, unauthenticated } from "./errors.js";
 import type { Database } from "./db/client.js";
 import type { Config } from "./config.js";
@@ -400,6 +401,8 @@ export function createApp(db: Database, config: Config): App {
     plugins: [
       healthPlugin(db),
       graphiqlAssetsPlugin(),
+      // Before anything that reads the document: swaps a hash for its document.
+      persistedOperationsPlugin({ mode: config.PERSISTED_OPERATIONS, manifestPath: config.PERSISTED_OPERATIONS_MANIFEST }),
       ...limitPlugins({
         maxDepth: config.MAX_QUERY_DEPTH,
         maxAliases: config.MAX_ALIASES,

@@ -22,6 +22,10 @@ const schema = z.object({
   MAX_DIRECTIVES: z.coerce.number().int().min(0).default(20),
   MAX_TOKENS: z.coerce.number().int().min(100).default(3000),
   MAX_QUERY_COST: z.coerce.number().int().min(1).default(25000),
+  /** Trusted documents (README "Typed clients"): `allow` runs queries, stored documents and automatic persisted queries; `only` runs only the manifest's documents. */
+  PERSISTED_OPERATIONS: z.enum(["allow", "only"]).default("allow"),
+  /** The persisted-documents manifest (sha256 hash → document) that `npm run codegen` writes. */
+  PERSISTED_OPERATIONS_MANIFEST: z.string().default("examples/gql/persisted-documents.json"),
 });
 
 export type Config = z.infer<typeof schema>;
