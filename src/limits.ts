@@ -4,7 +4,7 @@
 // document and variables during validation, before authentication or any
 // SQL. Successful responses report their cost in `extensions.cost`.
 import type { Plugin } from "graphql-yoga";
-import { GraphQLError, validate } from "graphql";
+import { GraphQLError, validate, type ValidationContext } from "graphql";
 import { maxDepthPlugin } from "@escape.tech/graphql-armor-max-depth";
 import { maxAliasesPlugin } from "@escape.tech/graphql-armor-max-aliases";
 import { maxDirectivesPlugin } from "@escape.tech/graphql-armor-max-directives";
@@ -76,12 +76,21 @@ function costPlugin(maxCost: number): Plugin {
 }
 
 export function limitPlugins(limits: Limits): Plugin[] {
-  const armor = { exposeLimits: true, propagateOnRejection: true };
+  // The token limit runs in the parser: its error is thrown, and yoga answers it as a parse error.
+  const parseArmor = { exposeLimits: true, propagateOnRejection: true };
+  // The other limits are validation rules: a rule that throws escapes validation and is answered
+  // as a fault (200, INTERNAL_SERVER_ERROR). Reported as validation errors instead, they are
+  // answered like any other refused document (400, QUERY_TOO_COMPLEX; see app.ts).
+  const ruleArmor = {
+    exposeLimits: true,
+    propagateOnRejection: false,
+    onReject: [(context: ValidationContext | null, error: GraphQLError) => context?.reportError(error)],
+  };
   return [
-    maxTokensPlugin({ n: limits.maxTokens, ...armor }) as Plugin,
-    maxDepthPlugin({ n: limits.maxDepth, ignoreIntrospection: true, flattenFragments: true, ...armor }) as Plugin,
-    maxAliasesPlugin({ n: limits.maxAliases, ...armor }) as Plugin,
-    maxDirectivesPlugin({ n: limits.maxDirectives, ...armor }) as Plugin,
+    maxTokensPlugin({ n: limits.maxTokens, ...parseArmor }) as Plugin,
+    maxDepthPlugin({ n: limits.maxDepth, ignoreIntrospection: true, flattenFragments: true, ...ruleArmor }) as Plugin,
+    maxAliasesPlugin({ n: limits.maxAliases, ...ruleArmor }) as Plugin,
+    maxDirectivesPlugin({ n: limits.maxDirectives, ...ruleArmor }) as Plugin,
     costPlugin(limits.maxCost),
   ];
 }

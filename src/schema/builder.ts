@@ -45,6 +45,9 @@ export const builder = new SchemaBuilder<{
     // The limit is enforced in src/limits.ts, before any SQL runs.
     fieldComplexity: (args, _ctx, field) => {
       if (isLeafType(getNamedType(field.type))) return 0;
+      // nodes(ids:) fetches one object per id: it multiplies like a page of that size.
+      const ids = (args as { ids?: unknown }).ids;
+      if (Array.isArray(ids)) return { field: 1, multiplier: Math.max(ids.length, 1) };
       const page = (args as { first?: number | null; last?: number | null });
       if (field.args.some((a) => a.name === "first" || a.name === "last")) return { field: 1, multiplier: page.first ?? page.last ?? 20 };
       return { field: 1, multiplier: 1 };
