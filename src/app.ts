@@ -28,10 +28,13 @@ import { persistedOperationsPlugin } from "./persisted.js";
 import { ErrorCode, apiError, unauthenticated } from "./errors.js";
 import type { Database } from "./db/client.js";
 import type { Config } from "./config.js";
+import { activityFeedFor, type ActivityFeed } from "./domain/activity/live.js";
 
 export interface App {
   yoga: YogaServerInstance<Record<string, unknown>, Context>;
   db: Database;
+  /** Live activity (Subscription.activityCreated): listens from the first subscriber on; close it at shutdown, before the database. */
+  live: ActivityFeed;
 }
 
 export const DEFAULT_GRAPHIQL_QUERY = `# Paste your API key after "Bearer " in the Headers tab below, then run.
@@ -415,5 +418,5 @@ export function createApp(db: Database, config: Config): App {
       nodesLimitPlugin(),
     ],
   });
-  return { yoga, db };
+  return { yoga, db, live: activityFeedFor(db) };
 }

@@ -8,6 +8,7 @@ import { loadConfig } from "./config.js";
 import { openConfiguredDatabase, type Database } from "./db/client.js";
 import { createApp } from "./app.js";
 import { isEmpty, issueDemoKey, seedDemo } from "./db/seed.js";
+import type { ActivityFeed } from "./domain/activity/live.js";
 
 /** How long in-flight requests get to finish after a signal before their connections are cut. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -15,9 +16,11 @@ const SHUTDOWN_GRACE_MS = 10_000;
 let stopping = false;
 let db: Database | undefined;
 let server: Server | undefined;
+let live: ActivityFeed | undefined;
 
 async function exit(code: number): Promise<never> {
   try {
+    await live?.close();
     await db?.close();
   } catch (error) {
     console.error(`Closing the database failed: ${(error as Error).message}`);
@@ -44,6 +47,8 @@ async function drain(reason: string) {
   const closed = new Promise<void>((resolve) => listening.close(() => resolve()));
   // Close idle keep-alive connections now, and each one as its last request finishes.
   listening.closeIdleConnections();
+  // Subscriptions never finish by themselves: complete their event streams so their requests end.
+  await live?.close();
   const idle = setInterval(() => listening.closeIdleConnections(), 50);
   const force = setTimeout(() => listening.closeAllConnections(), SHUTDOWN_GRACE_MS);
   await closed;
@@ -67,8 +72,9 @@ async function start() {
   const demoKey = db.kind === "pglite" && config.SEED_DEMO === "true" ? await issueDemoKey(db.prisma) : null;
   if (stopping) return exit(0);
 
-  const { yoga } = createApp(db, config);
-  const http = createServer(yoga);
+  const app = createApp(db, config);
+  live = app.live;
+  const http = createServer(app.yoga);
   server = http;
   http.keepAliveTimeout = 5_000;
   http.on("error", (error: NodeJS.ErrnoException) => {

@@ -29,6 +29,8 @@ export interface Database {
   close(): Promise<void>;
   /** The PGlite instance when embedded (tests dump it to clone fresh databases). */
   pglite?: PGlite;
+  /** The PostgreSQL server's URL (not when embedded): live activity LISTENs on a connection of its own. */
+  url?: string;
 }
 
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
@@ -71,6 +73,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     counter,
     exec,
     pglite,
+    url: target.kind === "postgres" ? target.url : undefined,
     async ping() {
       try {
         await exec.query("SELECT 1");
