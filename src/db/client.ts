@@ -66,7 +66,13 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     closeDriver = () => pool.end();
   }
 
-  const prisma = new PrismaClient({ adapter: countingAdapter(factory, counter) });
+  // Generous transaction waits: under load (or with many concurrent writers on a
+  // small pool) Prisma's defaults (2 s to get a connection, 5 s to finish) turn
+  // a slow moment into a server error.
+  const prisma = new PrismaClient({
+    adapter: countingAdapter(factory, counter),
+    transactionOptions: { maxWait: 10_000, timeout: 20_000 },
+  });
   return {
     prisma,
     kind: target.kind,

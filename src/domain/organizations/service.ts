@@ -108,7 +108,7 @@ export async function createOrganization(ctx: Context, input: unknown): Promise<
       createdInRequest.set(ctx, levels);
       return ok(org);
     } catch (error) {
-      if (attempt < 5 && isUniqueViolation(error)) continue;
+      if (attempt < 10 && isUniqueViolation(error)) continue;
       throw error;
     }
   }
