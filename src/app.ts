@@ -25,6 +25,7 @@ import { createContext, type Context } from "./context.js";
 import { authenticateKey, type Principal } from "./auth/principal.js";
 import { isLimitError, limitPlugins } from "./limits.js";
 import { persistedOperationsPlugin } from "./persisted.js";
+import { executionPlugins } from "./execution.js";
 import { ErrorCode, apiError, unauthenticated } from "./errors.js";
 import type { Database } from "./db/client.js";
 import type { Config } from "./config.js";
@@ -414,6 +415,7 @@ export function createApp(db: Database, config: Config): App {
         maxCost: config.MAX_QUERY_COST,
       }),
       errorCodesPlugin(),
+      ...executionPlugins(),
       requireKeyPlugin(),
       nodesLimitPlugin(),
     ],

@@ -33,23 +33,45 @@ try {
     if (res.status !== 200 || text.includes('"errors"')) throw new Error(text.slice(0, 500));
     return text.length;
   };
+  // PROFILE_SQL=1: wall time of each statement sent through db.sql (by its FROM clause).
+  const sqlTimes = new Map<string, number>();
+  if (process.env.PROFILE_SQL === "1") {
+    const sql = db.sql.bind(db);
+    db.sql = async (query) => {
+      const t0 = performance.now();
+      try {
+        return await sql(query);
+      } finally {
+        const key = /FROM ("\w+" t[^L]*)/.exec(query.text)?.[1]?.slice(0, 60) ?? query.text.slice(0, 60);
+        sqlTimes.set(key, (sqlTimes.get(key) ?? 0) + performance.now() - t0);
+      }
+    };
+  }
   for (let i = 0; i < 20; i += 1) await run();
   db.counter.reset();
   // Profile only the measured requests (not start-up and seeding).
   const { Session } = await import("node:inspector/promises");
   const session = new Session();
   session.connect();
-  await session.post("Profiler.enable");
-  await session.post("Profiler.start");
+  // PROFILE_HEAP=1 samples allocations instead of CPU (where the garbage comes from).
+  const heap = process.env.PROFILE_HEAP === "1";
+  if (heap) await session.post("HeapProfiler.startSampling", { samplingInterval: 8192, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  else {
+    await session.post("Profiler.enable");
+    await session.post("Profiler.start");
+  }
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   let bytes = 0;
   for (let i = 0; i < requests; i += 1) bytes += await run();
   const ms = performance.now() - started;
-  const { profile } = await session.post("Profiler.stop");
+  const cpu = process.cpuUsage(cpuBefore);
+  const { profile } = heap ? await session.post("HeapProfiler.stopSampling") : await session.post("Profiler.stop");
   const { mkdirSync, writeFileSync } = await import("node:fs");
   mkdirSync("bench/.work", { recursive: true });
-  writeFileSync("bench/.work/nested.cpuprofile", JSON.stringify(profile));
-  console.log(`${requests} requests: ${(ms / requests).toFixed(1)} ms each, ${(bytes / requests / 1024).toFixed(0)} KB, ${(db.counter.count / requests).toFixed(1)} SQL each`);
+  writeFileSync(heap ? "bench/.work/nested.heapprofile" : "bench/.work/nested.cpuprofile", JSON.stringify(profile));
+  console.log(`${requests} requests: ${(ms / requests).toFixed(1)} ms each (${((cpu.user + cpu.system) / 1000 / requests).toFixed(1)} ms CPU), ${(bytes / requests / 1024).toFixed(0)} KB, ${(db.counter.count / requests).toFixed(1)} SQL each`);
+  for (const [key, total] of sqlTimes) console.log(`${(total / (requests + 20)).toFixed(2)} ms/request  ${key}`);
   await db.close();
 } finally {
   await server.stop();

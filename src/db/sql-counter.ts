@@ -14,9 +14,10 @@ export class SqlCounter {
     this.statements = [];
   }
 
-  note(query: SqlQuery): void {
+  /** Counts one statement (Prisma's, through the adapter, or one sent straight to the driver). */
+  note(sql: string): void {
     this.count += 1;
-    if (this.recording) this.statements.push(query.sql);
+    if (this.recording) this.statements.push(sql);
   }
 }
 
@@ -28,7 +29,7 @@ function countQueries<T extends Queryable>(target: T, counter: SqlCounter): T {
       const value = Reflect.get(obj, prop, receiver);
       if (prop === "queryRaw" || prop === "executeRaw") {
         return (query: SqlQuery) => {
-          counter.note(query);
+          counter.note(query.sql);
           return (value as (q: SqlQuery) => unknown).call(obj, query);
         };
       }

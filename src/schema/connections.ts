@@ -2,7 +2,9 @@
 // children for MANY parents in ONE SQL statement (LATERAL joins: a count and
 // a LIMITed page per parent), so a nested list never costs one query per parent.
 import { offsetToCursor } from "@pothos/plugin-relay";
-import { Prisma, type PrismaClient } from "../generated/prisma/client.js";
+import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from "graphql";
+import { Prisma } from "../generated/prisma/client.js";
+import type { Database } from "../db/client.js";
 import { badUserInput } from "../errors.js";
 
 export const MAX_PAGE_SIZE = 100;
@@ -62,6 +64,18 @@ export interface Connection<T> {
   totalCount: number;
 }
 
+/** An edge whose cursor is encoded only when it is read (most selections never ask for it). */
+class Edge<T> {
+  constructor(
+    private readonly offset: number,
+    public node: T,
+  ) {}
+
+  get cursor(): string {
+    return offsetToCursor(this.offset);
+  }
+}
+
 export function emptyConnection<T>(): Connection<T> {
   return { edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null }, totalCount: 0 };
 }
@@ -74,7 +88,7 @@ export function connectionFromArray<T>(items: readonly T[], args: ConnectionArgs
   const e0 = Math.min(w.beforeOffset ?? total, total);
   const start = w.last != null ? Math.max(s0, e0 - w.last) : s0;
   const end = w.last != null ? e0 : Math.min(e0, s0 + (w.first ?? DEFAULT_PAGE_SIZE));
-  const edges = items.slice(start, Math.max(start, end)).map((node, i) => ({ cursor: offsetToCursor(start + i), node }));
+  const edges = items.slice(start, Math.max(start, end)).map((node, i) => new Edge(start + i, node));
   return {
     edges,
     pageInfo: {
@@ -102,17 +116,41 @@ export interface PagedQuery {
   select?: Prisma.Sql;
 }
 
-type PagedRow = { __parent: string | number; __total: number; __start: number; __end: number; __rn: number | null };
+/** The parts of a field's resolve info that say what it selects. */
+export type FieldSelection = Pick<GraphQLResolveInfo, "fieldNodes" | "fragments">;
+
+type PagedRow = { __parent: string | number; __total: number | null; __start: number; __end: number; __rn: number | null };
+
+/**
+ * Whether a connection field's selection asks for `totalCount` (through
+ * fragments too). Without it a page needs no count: one extra row tells
+ * whether a next page exists, and PostgreSQL reads only the rows it returns.
+ */
+export function selectsTotalCount(info: FieldSelection): boolean {
+  const seen = new Set<string>();
+  const inSet = (set: SelectionSetNode | undefined): boolean =>
+    !!set?.selections.some((s) => {
+      if (s.kind === Kind.FIELD) return s.name.value === "totalCount";
+      if (s.kind === Kind.INLINE_FRAGMENT) return inSet(s.selectionSet);
+      if (seen.has(s.name.value)) return false;
+      seen.add(s.name.value);
+      return inSet(info.fragments[s.name.value]?.selectionSet);
+    });
+  return info.fieldNodes.some((node) => inSet(node.selectionSet));
+}
 
 /**
  * One page of children for each parent, in one statement. Returns the
- * connections in the order of `parentIds`.
+ * connections in the order of `parentIds`. `info` is the connection field's:
+ * a selection without `totalCount` skips counting (`totalCount` is then -1,
+ * never read); null always counts.
  */
 export async function loadPagesByParent<T>(
-  prisma: PrismaClient,
+  db: Pick<Database, "sql">,
   query: PagedQuery,
   parentIds: readonly (string | number)[],
   args: ConnectionArgs,
+  info: FieldSelection | null,
 ): Promise<Connection<T>[]> {
   // Validated here, inside the async function: a bad `first` becomes a
   // rejected load (BAD_USER_INPUT on the field), never a synchronous throw
@@ -121,26 +159,36 @@ export async function loadPagesByParent<T>(
   if (parentIds.length === 0) return [];
   const where = query.where ?? Prisma.sql`TRUE`;
   const s0 = window.afterOffset == null ? 0 : window.afterOffset + 1;
+  // Counting is needed for `totalCount`, and to place a page counted from the end (`last`, `before`).
+  const counted = !info || selectsTotalCount(info) || window.last != null || window.beforeOffset != null;
+  const pageSize = window.first ?? DEFAULT_PAGE_SIZE;
   const e0 = window.beforeOffset == null ? Prisma.sql`c.total` : Prisma.sql`least(${window.beforeOffset}::int, c.total)`;
-  const [startSql, endSql] =
-    window.last != null
+  const [startSql, endSql] = !counted
+    ? [Prisma.sql`${s0}::int`, Prisma.sql`${s0 + pageSize}::int`]
+    : window.last != null
       ? [Prisma.sql`greatest(${s0}::int, ${e0} - ${window.last}::int)`, e0]
-      : [Prisma.sql`${s0}::int`, Prisma.sql`least(${e0}, ${s0 + (window.first ?? DEFAULT_PAGE_SIZE)}::int)`];
+      : [Prisma.sql`${s0}::int`, Prisma.sql`least(${e0}, ${s0 + pageSize}::int)`];
   const castIds = Prisma.raw(`::${query.parentType}[]`);
   const ids = parentIds.map((id) => (query.parentType === "int" ? Number(id) : String(id)));
+  const count = counted
+    ? Prisma.sql`CROSS JOIN LATERAL (SELECT count(*)::int AS total FROM ${query.from} WHERE ${query.parentColumn} = p.parent AND ${where}) c`
+    : Prisma.sql`CROSS JOIN (SELECT NULL::int AS total) c`;
+  // Uncounted: one row beyond the page says whether a next page exists.
+  const limit = counted ? Prisma.sql`greatest(w.e - w.s, 0)` : Prisma.sql`${pageSize + 1}::int`;
 
-  const rows = await prisma.$queryRaw<(T & PagedRow)[]>`
+  // Straight through the driver (db.sql): this is the hottest read of every nested query.
+  const rows = await db.sql<T & PagedRow>(Prisma.sql`
     SELECT p.parent AS "__parent", c.total AS "__total", w.s AS "__start", w.e AS "__end", page.*
     FROM unnest(${ids}${castIds}) WITH ORDINALITY AS p(parent, ord)
-    CROSS JOIN LATERAL (SELECT count(*)::int AS total FROM ${query.from} WHERE ${query.parentColumn} = p.parent AND ${where}) c
+    ${count}
     CROSS JOIN LATERAL (SELECT ${startSql} AS s, ${endSql} AS e) w
     LEFT JOIN LATERAL (
       SELECT ordered.*, (w.s + row_number() OVER ())::int AS "__rn" FROM (
         SELECT ${query.select ?? Prisma.sql`t.*`} FROM ${query.from} WHERE ${query.parentColumn} = p.parent AND ${where}
-        ORDER BY ${query.orderBy} OFFSET w.s LIMIT greatest(w.e - w.s, 0)
+        ORDER BY ${query.orderBy} OFFSET w.s LIMIT ${limit}
       ) ordered
     ) page ON true
-    ORDER BY p.ord, page."__rn"`;
+    ORDER BY p.ord, page."__rn"`);
 
   const byParent = new Map<string, Connection<T>>();
   for (const row of rows) {
@@ -149,15 +197,18 @@ export async function loadPagesByParent<T>(
     if (!conn) {
       conn = {
         edges: [],
-        pageInfo: { hasPreviousPage: row.__start > 0, hasNextPage: row.__end < row.__total, startCursor: null, endCursor: null },
-        totalCount: row.__total,
+        pageInfo: { hasPreviousPage: row.__start > 0, hasNextPage: row.__total != null && row.__end < row.__total, startCursor: null, endCursor: null },
+        totalCount: row.__total ?? -1,
       };
       byParent.set(key, conn);
     }
-    if (row.__rn != null) {
-      const { __parent, __total, __start, __end, __rn, ...node } = row;
-      conn.edges.push({ cursor: offsetToCursor(__rn - 1), node: node as unknown as T });
+    if (row.__rn == null) continue;
+    if (row.__rn > row.__end) {
+      conn.pageInfo.hasNextPage = true; // the extra row of an uncounted page
+      continue;
     }
+    // The row itself is the node (its __ columns are never read): no copy per row.
+    conn.edges.push(new Edge(row.__rn - 1, row as T));
   }
   return parentIds.map((id) => {
     const conn = byParent.get(String(id)) ?? emptyConnection<T>();

@@ -160,6 +160,28 @@ describe("paging viewer.organizations", () => {
     expect(p.pageInfo.hasNextPage).toBe(false);
   });
 
+  it("pages the same without totalCount, and then counts nothing (one extra row says whether more follow)", async () => {
+    const UNCOUNTED = `query($first: Int, $after: String) { viewer { organizations(first: $first, after: $after) {
+      pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node { name } } } } }`;
+    for (const first of [1, 3, 6, 7, 8]) {
+      let after: string | undefined;
+      for (;;) {
+        t.db.counter.recording = true;
+        t.db.counter.reset();
+        const res = await t.gql(UNCOUNTED, { first, after }, { key });
+        const statements = t.db.counter.statements;
+        t.db.counter.recording = false;
+        expect(res.errors).toBeUndefined();
+        expect(statements.filter((sql) => /count\(\*\)/i.test(sql))).toEqual([]);
+        const counted = await page({ first, after });
+        const { totalCount: _, nodes: __, ...withoutCount } = counted;
+        expect(res.data.viewer.organizations).toEqual(withoutCount);
+        if (!counted.pageInfo.hasNextPage) break;
+        after = counted.pageInfo.endCursor!;
+      }
+    }
+  });
+
   it("counts and pages only the organizations a limited key reaches", async () => {
     const orgs = await t.db.prisma.organization.findMany({ where: { name: { in: [SORTED[1], SORTED[4]] } } });
     const limited = await t.fixtures.key(user.id, ["organization:read"], { scopedOrganizations: orgs.map((o) => o.id) });

@@ -3,7 +3,7 @@ import type { ActivityLog } from "../../generated/prisma/client.js";
 import { Prisma } from "../../generated/prisma/client.js";
 import { builder } from "../../schema/builder.js";
 import type { Context } from "../../context.js";
-import { loadPagesByParent, type ConnectionArgs } from "../../schema/connections.js";
+import { loadPagesByParent, type ConnectionArgs, type FieldSelection } from "../../schema/connections.js";
 import { UserRef } from "../users/schema.js";
 
 interface Change {
@@ -68,9 +68,9 @@ export const ActivityConnection = builder.connectionObject({
  * Async so that a bad window (BAD_USER_INPUT from pageWindow) rejects instead
  * of throwing synchronously inside a DataLoader batch (which would be a fault).
  */
-export async function loadActivityPages(ctx: Context, column: "projectId" | "environmentId", parentIds: number[], args: ConnectionArgs) {
+export async function loadActivityPages(ctx: Context, column: "projectId" | "environmentId", parentIds: number[], args: ConnectionArgs, info: FieldSelection | null) {
   return loadPagesByParent<ActivityLog>(
-    ctx.prisma,
+    ctx.db,
     {
       from: Prisma.sql`"ActivityLog" t`,
       parentColumn: Prisma.raw(`t."${column}"`),
@@ -79,5 +79,6 @@ export async function loadActivityPages(ctx: Context, column: "projectId" | "env
     },
     parentIds,
     args,
+    info,
   );
 }

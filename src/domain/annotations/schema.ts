@@ -162,7 +162,7 @@ builder.objectField(ProjectRef, "annotations", (t) =>
     authScopes: { scope: "annotation:read" },
     byPath: true,
     args: annotationListArgs(t),
-    load: (projectIds: number[], ctx: Context, args) => loadAnnotationPages(ctx, projectIds, args as AnnotationListArgs),
+    load: (projectIds: number[], ctx: Context, args, info) => loadAnnotationPages(ctx, projectIds, args as AnnotationListArgs, info),
     resolve: (p) => p.id,
   }),
 );
@@ -174,7 +174,7 @@ builder.objectField(EnvironmentRef, "annotations", (t) =>
     authScopes: { scope: "annotation:read" },
     byPath: true,
     args: annotationListArgs(t),
-    load: (environmentIds: number[], ctx: Context, args) => loadAnnotationPages(ctx, environmentIds, args as AnnotationListArgs),
+    load: (environmentIds: number[], ctx: Context, args, info) => loadAnnotationPages(ctx, environmentIds, args as AnnotationListArgs, info),
     resolve: (e) => e.id,
   }),
 );

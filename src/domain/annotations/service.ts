@@ -9,7 +9,7 @@ import { viewerOf, type Context } from "../../context.js";
 import { notFound } from "../../errors.js";
 import type { Principal } from "../../auth/principal.js";
 import { parseIdFor } from "../../schema/ids.js";
-import { loadPagesByParent, type Connection, type ConnectionArgs } from "../../schema/connections.js";
+import { loadPagesByParent, type Connection, type ConnectionArgs, type FieldSelection } from "../../schema/connections.js";
 import { ok, refused, userError, userErrorsFromZod, type Outcome, type UserError } from "../../schema/payloads.js";
 import { diffFields, logActivity } from "../activity/service.js";
 import { environmentVisibleTo, getVisibleEnvironment } from "../environments/access.js";
@@ -78,30 +78,46 @@ export interface AnnotationListArgs extends ConnectionArgs {
 export const containsPattern = (term: string) => `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 /**
+ * Each environment's annotations, as rows of `t` with the environment in
+ * `__environmentId`: its own (`t."environmentId" = pe.id`) and, in a second
+ * branch, the organization-scoped ones of its organization's other
+ * environments not pending deletion. Two branches rather than one join on
+ * `own OR organization-scoped`: PostgreSQL answers each from an index, and
+ * the page of 200 environments takes half the time.
+ */
+const ANNOTATIONS_BY_ENVIRONMENT = Prisma.sql`(
+  SELECT pe.id AS "__environmentId", a.* FROM "Environment" pe JOIN "Annotation" a ON a."environmentId" = pe.id
+  WHERE NOT pe."isPendingDeletion"
+  UNION ALL
+  SELECT pe.id, a.* FROM "Environment" pe
+  JOIN "Annotation" a ON a.scope = 'organization' AND a."organizationId" = pe."organizationId" AND a."environmentId" <> pe.id
+  WHERE NOT EXISTS (SELECT FROM "Environment" te WHERE te.id = a."environmentId" AND te."isPendingDeletion")
+) t`;
+
+/**
  * A page of annotations for each environment, in one statement: the
  * environment's own plus the ORGANIZATION-scoped ones of its organization
  * (from any of its environments not pending deletion); not deleted; newest
  * dateMarker first (no dateMarker last), then newest id.
  */
-export function loadAnnotationPages(ctx: Context, environmentIds: readonly number[], args: AnnotationListArgs): Promise<Connection<Annotation>[]> {
-  const conditions = [Prisma.sql`NOT t.deleted`, Prisma.sql`NOT te."isPendingDeletion"`];
+export function loadAnnotationPages(ctx: Context, environmentIds: readonly number[], args: AnnotationListArgs, info: FieldSelection | null): Promise<Connection<Annotation>[]> {
+  const conditions = [Prisma.sql`NOT t.deleted`];
   for (const term of (args.search ?? "").split(/\s+/).filter(Boolean)) conditions.push(Prisma.sql`t.content ILIKE ${containsPattern(term)}`);
   if (args.scope) conditions.push(Prisma.sql`t.scope = ${args.scope}`);
   if (args.dateFrom) conditions.push(Prisma.sql`t."dateMarker" >= ${args.dateFrom}::timestamptz`);
   if (args.dateTo) conditions.push(Prisma.sql`t."dateMarker" <= ${args.dateTo}::timestamptz`);
   return loadPagesByParent<Annotation>(
-    ctx.prisma,
+    ctx.db,
     {
-      from: Prisma.sql`"Environment" pe
-        JOIN "Annotation" t ON (t."environmentId" = pe.id OR (t.scope = 'organization' AND t."organizationId" = pe."organizationId"))
-        JOIN "Environment" te ON te.id = t."environmentId"`,
-      parentColumn: Prisma.sql`pe.id`,
+      from: ANNOTATIONS_BY_ENVIRONMENT,
+      parentColumn: Prisma.sql`t."__environmentId"`,
       parentType: "int",
       where: Prisma.join(conditions, " AND "),
       orderBy: Prisma.sql`t."dateMarker" DESC NULLS LAST, t.id DESC`,
     },
     environmentIds,
     args,
+    info,
   );
 }
 

@@ -4,7 +4,7 @@ import { Prisma } from "../../generated/prisma/client.js";
 import { builder } from "../../schema/builder.js";
 import type { Context } from "../../context.js";
 import { notFound } from "../../errors.js";
-import { loadPagesByParent, type ConnectionArgs } from "../../schema/connections.js";
+import { loadPagesByParent, type ConnectionArgs, type FieldSelection } from "../../schema/connections.js";
 import { definePayload, toPayload } from "../../schema/payloads.js";
 import { UserRef, loadReferencedUser } from "../users/schema.js";
 import { ProjectRef } from "../projects/schema.js";
@@ -102,12 +102,12 @@ const CohortConnection = builder.connectionObject({
 });
 
 /** Pages of not-deleted cohorts of many environments at once (one statement). */
-function loadCohortPages(ctx: Context, environmentIds: number[], args: ConnectionArgs & { search?: string | null; type?: "STATIC" | "DYNAMIC" | null }) {
+function loadCohortPages(ctx: Context, environmentIds: number[], args: ConnectionArgs & { search?: string | null; type?: "STATIC" | "DYNAMIC" | null }, info: FieldSelection) {
   const conditions = [Prisma.sql`NOT t.deleted`];
   if (args.search) conditions.push(Prisma.sql`t.name ILIKE ${`%${args.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`}`);
   if (args.type) conditions.push(Prisma.sql`t."isStatic" = ${args.type === "STATIC"}`);
   return loadPagesByParent<CohortRow>(
-    ctx.prisma,
+    ctx.db,
     {
       from: COHORT_FROM,
       select: COHORT_SELECT,
@@ -118,6 +118,7 @@ function loadCohortPages(ctx: Context, environmentIds: number[], args: Connectio
     },
     environmentIds,
     args,
+    info,
   );
 }
 
@@ -138,7 +139,7 @@ builder.objectField(ProjectRef, "cohorts", (t) =>
       type: t.arg({ type: CohortKind, required: false, description: "Only static or only dynamic cohorts." }),
     },
     // A project's cohorts are its primary environment's (same id).
-    load: (projectIds: number[], ctx: Context, args) => loadCohortPages(ctx, projectIds, args),
+    load: (projectIds: number[], ctx: Context, args, info) => loadCohortPages(ctx, projectIds, args, info),
     resolve: (p) => p.id,
   }),
 );
@@ -152,7 +153,7 @@ builder.objectField(EnvironmentRef, "cohorts", (t) =>
       search: t.arg.string({ required: false, description: "Only cohorts whose name contains this, ignoring case.", validate: { maxLength: [200, { message: "Search at most 200 characters." }] } }),
       type: t.arg({ type: CohortKind, required: false, description: "Only static or only dynamic cohorts." }),
     },
-    load: (environmentIds: number[], ctx: Context, args) => loadCohortPages(ctx, environmentIds, args),
+    load: (environmentIds: number[], ctx: Context, args, info) => loadCohortPages(ctx, environmentIds, args, info),
     resolve: (e) => e.id,
   }),
 );

@@ -39,7 +39,7 @@ export const EnvironmentRef = builder.loadableNode("Environment", {
       description: "Changes to this environment, newest first.",
       byPath: true,
       args: t.arg.connectionArgs(),
-      load: (ids: number[], ctx: Context, args) => loadActivityPages(ctx, "environmentId", ids, args),
+      load: (ids: number[], ctx: Context, args, info) => loadActivityPages(ctx, "environmentId", ids, args, info),
       resolve: (e) => e.id,
     }),
   }),
@@ -86,17 +86,18 @@ builder.objectField(ProjectRef, "environments", (t) =>
     byPath: true,
     args: t.arg.connectionArgs(),
     // async: a bad window must reject, not throw synchronously inside the DataLoader batch.
-    load: async (projectIds: number[], ctx: Context, args) => {
+    load: async (projectIds: number[], ctx: Context, args, info) => {
       const teams = viewerOf(ctx).key.scopedTeams;
       // A key limited to some projects reaches all environments of those projects.
       const where = teams.length
         ? Prisma.sql`NOT t."isPendingDeletion" AND (t.id = ANY(${teams}::int[]) OR t."projectId" = ANY(${teams}::int[]))`
         : Prisma.sql`NOT t."isPendingDeletion"`;
       return loadPagesByParent<Environment>(
-        ctx.prisma,
+        ctx.db,
         { from: Prisma.sql`"Environment" t`, parentColumn: Prisma.sql`t."projectId"`, parentType: "int", where, orderBy: Prisma.sql`t."createdAt", t.id` },
         projectIds,
         args,
+        info,
       );
     },
     resolve: (p) => p.id,

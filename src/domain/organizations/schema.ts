@@ -93,9 +93,9 @@ builder.objectField(OrganizationRef, "members", (t) =>
     description: "The organization's members, oldest membership first.",
     byPath: true,
     args: t.arg.connectionArgs(),
-    load: (orgIds: string[], ctx: Context, args) =>
+    load: (orgIds: string[], ctx: Context, args, info) =>
       loadPagesByParent<OrganizationMembership>(
-        ctx.prisma,
+        ctx.db,
         {
           from: Prisma.sql`"OrganizationMembership" t`,
           parentColumn: Prisma.sql`t."organizationId"`,
@@ -104,6 +104,7 @@ builder.objectField(OrganizationRef, "members", (t) =>
         },
         orgIds,
         args,
+        info,
       ),
     resolve: (o) => o.id,
   }),
@@ -151,10 +152,10 @@ export const ViewerRef = builder.objectRef<Viewer>("Viewer").implement({
       authScopes: { scope: "organization:read" },
       byPath: true,
       args: t.arg.connectionArgs(),
-      load: async (userIds: number[], ctx: Context, args) => {
+      load: async (userIds: number[], ctx: Context, args, info) => {
         const visible = viewerOf(ctx).organizationIds;
         return loadPagesByParent<Organization>(
-          ctx.prisma,
+          ctx.db,
           {
             from: Prisma.sql`"Organization" t JOIN "OrganizationMembership" m ON m."organizationId" = t.id`,
             parentColumn: Prisma.sql`m."userId"`,
@@ -164,6 +165,7 @@ export const ViewerRef = builder.objectRef<Viewer>("Viewer").implement({
           },
           userIds,
           args,
+          info,
         );
       },
       resolve: (v) => v.userId,

@@ -42,7 +42,7 @@ export const ProjectRef = builder.loadableNode("Project", {
       description: "Changes to the project and its environments, newest first.",
       byPath: true,
       args: t.arg.connectionArgs(),
-      load: (ids: number[], ctx: Context, args) => loadActivityPages(ctx, "projectId", ids, args),
+      load: (ids: number[], ctx: Context, args, info) => loadActivityPages(ctx, "projectId", ids, args, info),
       resolve: (p) => p.id,
     }),
   }),
@@ -66,7 +66,7 @@ builder.objectField(OrganizationRef, "projects", (t) =>
       ...t.arg.connectionArgs(),
       search: t.arg.string({ required: false, description: "Only projects whose name contains this, ignoring case.", validate: { maxLength: [200, { message: "Search at most 200 characters." }] } }),
     },
-    load: async (orgIds: string[], ctx: Context, args) => {
+    load: async (orgIds: string[], ctx: Context, args, info) => {
       const principal = viewerOf(ctx);
       const teams = principal.key.scopedTeams;
       const conditions = [Prisma.sql`NOT t."isPendingDeletion"`];
@@ -74,7 +74,7 @@ builder.objectField(OrganizationRef, "projects", (t) =>
       if (teams.length) conditions.push(Prisma.sql`t.id = ANY(${teams}::int[])`);
       const visibleOrgs = orgIds.filter((id) => principal.canSee(id));
       const pages = await loadPagesByParent<ProjectWithPrimary>(
-        ctx.prisma,
+        ctx.db,
         {
           from: PROJECT_WITH_PRIMARY_FROM,
           select: PROJECT_WITH_PRIMARY_SELECT,
@@ -85,6 +85,7 @@ builder.objectField(OrganizationRef, "projects", (t) =>
         },
         visibleOrgs,
         args,
+        info,
       );
       for (const page of pages) for (const edge of page.edges) edge.node = hydrateProject(edge.node as never);
       const byOrg = new Map(visibleOrgs.map((id, i) => [id, pages[i]]));

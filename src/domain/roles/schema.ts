@@ -69,9 +69,9 @@ builder.objectField(RoleRef, "members", (t) =>
     description: "The role's members, oldest membership first.",
     byPath: true,
     args: t.arg.connectionArgs(),
-    load: (roleIds: string[], ctx: Context, args) =>
+    load: (roleIds: string[], ctx: Context, args, info) =>
       loadPagesByParent<RoleMembership>(
-        ctx.prisma,
+        ctx.db,
         {
           from: Prisma.sql`"RoleMembership" t`,
           parentColumn: Prisma.sql`t."roleId"`,
@@ -80,6 +80,7 @@ builder.objectField(RoleRef, "members", (t) =>
         },
         roleIds,
         args,
+        info,
       ),
     resolve: (r) => r.id,
   }),
@@ -97,9 +98,9 @@ builder.objectField(OrganizationRef, "roles", (t) =>
     description: "The organization's roles, oldest first.",
     byPath: true,
     args: t.arg.connectionArgs(),
-    load: (orgIds: string[], ctx: Context, args) =>
+    load: (orgIds: string[], ctx: Context, args, info) =>
       loadPagesByParent<Role>(
-        ctx.prisma,
+        ctx.db,
         {
           from: Prisma.sql`"Role" t`,
           parentColumn: Prisma.sql`t."organizationId"`,
@@ -108,6 +109,7 @@ builder.objectField(OrganizationRef, "roles", (t) =>
         },
         orgIds,
         args,
+        info,
       ),
     resolve: (o) => o.id,
   }),
