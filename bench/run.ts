@@ -30,6 +30,7 @@ import { findPostgresBin, startPostgresServer, type PostgresServer } from "../te
 import { applyMigrations, type SqlExecutor } from "../src/db/migrate.js";
 import { encodeId } from "../src/schema/global-id.js";
 import { BENCH, seedBench } from "./seed.js";
+import { bundle } from "../scripts/build.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const envNumber = (name: string, fallback: number) => {
@@ -43,6 +44,9 @@ const CONNECTIONS = envNumber("BENCH_CONNECTIONS", 10);
 // Each alternation segment lasts at least 1 s (autocannon's resolution).
 const ROUNDS = Math.max(1, Math.min(envNumber("BENCH_ROUNDS", 3), Math.floor(SECONDS)));
 const COLD_STARTS = envNumber("BENCH_COLD_STARTS", 3);
+// Both servers run as production does: one prebuilt bundle each, plain `node` (see scripts/build.ts).
+const API_BUNDLE = "dist/server.mjs";
+const BASELINE_BUNDLE = "bench/.work/baseline.mjs";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // ---- processes: every one we start is stopped at the end, whatever happens ------------
@@ -80,13 +84,13 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Starts `node --import tsx <file>` and answers once it is spawned (not yet ready). */
+/** Starts `node <file>` (a bundle built by scripts/build.ts) and answers once it is spawned (not yet ready). */
 async function startNode(name: string, file: string, env: Record<string, string | undefined>): Promise<Proc> {
   const port = await freePort();
   const merged: NodeJS.ProcessEnv = { ...process.env, HOST: "127.0.0.1", PORT: String(port), ...env };
   for (const k of Object.keys(merged)) if (merged[k] === undefined) delete merged[k]; // undefined = unset
   const startedAt = performance.now();
-  const child = spawn(process.execPath, ["--import", "tsx", file], {
+  const child = spawn(process.execPath, [file], {
     cwd: ROOT,
     env: merged,
     stdio: ["ignore", "pipe", "pipe"],
@@ -377,7 +381,7 @@ async function coldStarts(): Promise<{ firstMs: number; subsequentMs: number[]; 
   onCleanup(async () => rmSync(dir, { recursive: true, force: true }));
   const env = { NODE_ENV: "production", DATA_DIR: join(dir, "pglite"), SEED_DEMO: "true", DATABASE_URL: undefined };
   const timeOne = async () => {
-    const proc = await startNode("api-embedded", "src/server.ts", env);
+    const proc = await startNode("api-embedded", API_BUNDLE, env);
     await waitReady(proc, 120_000);
     const ms = Math.round(performance.now() - proc.startedAt);
     const rss = rssMb(proc.child.pid!);
@@ -413,6 +417,7 @@ async function main(): Promise<void> {
   const date = new Date().toISOString().slice(0, 10);
   const info = machine();
   console.log(`bench ${date}: ${info.nproc} cores (${info.cpu}), ${SECONDS} s per scenario and server, warm-up ${WARMUP} s, ${CONNECTIONS} connections`);
+  await Promise.all([bundle("src/server.ts", API_BUNDLE), bundle("bench/baseline/server.ts", BASELINE_BUNDLE)]);
 
   // PostgreSQL on loopback, with pg_stat_statements when the wrapper works.
   const wrapped = statementsPgBin();
@@ -458,8 +463,8 @@ async function main(): Promise<void> {
   ).rows.map((r) => r.id);
   const sql = await statementCounter(pool);
 
-  const api = await startNode("api", "src/server.ts", { NODE_ENV: "production", DATABASE_URL: url, SEED_DEMO: "false" });
-  const baseline = await startNode("baseline", "bench/baseline/server.ts", { DATABASE_URL: url });
+  const api = await startNode("api", API_BUNDLE, { NODE_ENV: "production", DATABASE_URL: url, SEED_DEMO: "false" });
+  const baseline = await startNode("baseline", BASELINE_BUNDLE, { DATABASE_URL: url });
   await Promise.all([waitReady(api), waitReady(baseline)]);
 
   const figures: Figures[] = [];

@@ -10,7 +10,14 @@ export interface SqlExecutor {
   query(sql: string, params?: unknown[]): Promise<Record<string, unknown>[]>;
 }
 
-export const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), "../../prisma/migrations");
+/** The folder holding package.json, found upwards from this module (it runs from src/ or from the built dist/). */
+function projectRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, "package.json")) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
+export const MIGRATIONS_DIR = join(projectRoot(), "prisma/migrations");
 
 export function listMigrations(dir = MIGRATIONS_DIR): { name: string; sql: string }[] {
   if (!existsSync(dir)) return [];

@@ -1,5 +1,5 @@
-// The real server process: `node --import tsx src/server.ts` on a fresh
-// embedded database, over real HTTP: the demo key, health, GraphiQL served
+// The real server process as `npm start` runs it (the bundle of
+// scripts/build.ts, under plain `node`) on a fresh embedded database, over real HTTP: the demo key, health, GraphiQL served
 // offline, and a graceful SIGTERM that finishes the request in flight.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -7,6 +7,7 @@ import { connect } from "node:net";
 import { get } from "node:http";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bundle } from "../../scripts/build.js";
 
 const STARTUP_MS = 90_000;
 
@@ -21,7 +22,7 @@ function startServer(env: Record<string, string | undefined>): Running {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: "production", HOST: "127.0.0.1", PORT: "0", SEED_DEMO: "true", ...env };
   delete childEnv.DATABASE_URL;
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete childEnv[k];
-  const child = spawn(process.execPath, ["--import", "tsx", "src/server.ts"], { env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [BUNDLE], { env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";
   child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
@@ -49,6 +50,9 @@ async function waitFor<T>(what: string, probe: () => T | null, running: Running,
 const dataRoot = resolve(".data");
 mkdirSync(dataRoot, { recursive: true });
 const dir = mkdtempSync(join(dataRoot, "server-test-"));
+// Built into this test's own folder (inside the project, so node_modules and prisma/ are found as from dist/).
+const BUNDLE = join(dir, "server.mjs");
+await bundle("src/server.ts", BUNDLE);
 let server: Running;
 let base: string;
 let demoKey: string;
