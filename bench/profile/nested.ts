@@ -53,9 +53,13 @@ try {
   const { Session } = await import("node:inspector/promises");
   const session = new Session();
   session.connect();
-  // PROFILE_HEAP=1 samples allocations instead of CPU (where the garbage comes from).
+  // PROFILE_HEAP=1 samples allocations instead of CPU (where the garbage comes from);
+  // PROFILE=off only times the requests (no profiler overhead).
   const heap = process.env.PROFILE_HEAP === "1";
-  if (heap) await session.post("HeapProfiler.startSampling", { samplingInterval: 8192, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  const off = process.env.PROFILE === "off";
+  if (off) {
+    // timing only
+  } else if (heap) await session.post("HeapProfiler.startSampling", { samplingInterval: 8192, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
   else {
     await session.post("Profiler.enable");
     await session.post("Profiler.start");
@@ -66,11 +70,15 @@ try {
   for (let i = 0; i < requests; i += 1) bytes += await run();
   const ms = performance.now() - started;
   const cpu = process.cpuUsage(cpuBefore);
-  const { profile } = heap ? await session.post("HeapProfiler.stopSampling") : await session.post("Profiler.stop");
   const { mkdirSync, writeFileSync } = await import("node:fs");
   mkdirSync("bench/.work", { recursive: true });
-  writeFileSync(heap ? "bench/.work/nested.heapprofile" : "bench/.work/nested.cpuprofile", JSON.stringify(profile));
+  if (!off) {
+    const { profile } = heap ? await session.post("HeapProfiler.stopSampling") : await session.post("Profiler.stop");
+    writeFileSync(heap ? "bench/.work/nested.heapprofile" : "bench/.work/nested.cpuprofile", JSON.stringify(profile));
+  }
   console.log(`${requests} requests: ${(ms / requests).toFixed(1)} ms each (${((cpu.user + cpu.system) / 1000 / requests).toFixed(1)} ms CPU), ${(bytes / requests / 1024).toFixed(0)} KB, ${(db.counter.count / requests).toFixed(1)} SQL each`);
+  const mem = process.memoryUsage();
+  console.log(`memory after: rss ${(mem.rss / 1048576).toFixed(0)} MB, heap ${(mem.heapUsed / 1048576).toFixed(0)}/${(mem.heapTotal / 1048576).toFixed(0)} MB, external ${(mem.external / 1048576).toFixed(0)} MB, array buffers ${(mem.arrayBuffers / 1048576).toFixed(0)} MB`);
   for (const [key, total] of sqlTimes) console.log(`${(total / (requests + 20)).toFixed(2)} ms/request  ${key}`);
   await db.close();
 } finally {

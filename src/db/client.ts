@@ -6,6 +6,7 @@ import { dirname } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
 import type { SqlDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import { PrismaClient, type Prisma } from "../generated/prisma/client.js";
 import { SqlCounter, countingAdapter } from "./sql-counter.js";
@@ -41,6 +42,22 @@ export interface Database {
   url?: string;
 }
 
+const TIMESTAMPTZ_OID = 1184;
+const ISO_TIMESTAMPTZ = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{1,6})?[+-]\d\d(:\d\d)?$/;
+const parseDefaultTimestamptz = pg.types.getTypeParser(TIMESTAMPTZ_OID, "text");
+
+/**
+ * PostgreSQL's `2026-11-29 21:30:38.123+00` as a Date through V8's own ISO
+ * parser: about four times faster than pg's regex-based parser, and a page of
+ * a nested read parses thousands of them. Anything else (BC dates, infinity)
+ * goes to pg's parser.
+ */
+export function parseTimestamptz(value: string): Date {
+  if (!ISO_TIMESTAMPTZ.test(value)) return parseDefaultTimestamptz(value) as Date;
+  const iso = value.replace(" ", "T");
+  return new Date(/[+-]\d\d$/.test(iso) ? `${iso}:00` : iso);
+}
+
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   const counter = new SqlCounter();
   let factory: SqlDriverAdapterFactory;
@@ -62,8 +79,12 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     };
     closeDriver = () => db.close();
   } else {
-    const pg = await import("pg");
-    const pool = new pg.default.Pool({ connectionString: target.url, max: target.poolSize ?? 10 });
+    const pool = new pg.Pool({
+      connectionString: target.url,
+      max: target.poolSize ?? 10,
+      // For db.sql's rows (Prisma's adapter brings its own parsers per query).
+      types: { getTypeParser: (oid: number, format?: string) => (oid === TIMESTAMPTZ_OID && format !== "binary" ? parseTimestamptz : pg.types.getTypeParser(oid, format as "text")) },
+    });
     factory = new PrismaPg(pool) as unknown as SqlDriverAdapterFactory;
     exec = {
       script: async (sql) => {
