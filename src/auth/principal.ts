@@ -33,6 +33,8 @@ export interface PrincipalKey {
 
 export class Principal {
   private readonly levels: Map<string, number>;
+  /** Memberships gained during this request (see `grant`); kept apart from `levels` on purpose. */
+  private readonly grants = new Map<string, number>();
 
   constructor(
     readonly user: PrincipalUser,
@@ -58,6 +60,22 @@ export class Principal {
   /** The caller's membership level in an organization, or null when it cannot see it. */
   levelIn(organizationId: string): number | null {
     return this.levels.get(organizationId) ?? null;
+  }
+
+  /**
+   * Records a membership the caller gained during this request (it created the
+   * organization; its memberships were loaded before). It affects ONLY
+   * `levelOrGrantIn`: `levelIn`, `isAdminOf`, `canSee` and `organizationIds` do
+   * not see it, and it ignores the key's organization limits, so a granted
+   * organization stays invisible (NOT_FOUND) for the rest of the request.
+   */
+  grant(organizationId: string, level: number): void {
+    this.grants.set(organizationId, level);
+  }
+
+  /** The caller's level in an organization, else the level granted in this request, else null. */
+  levelOrGrantIn(organizationId: string): number | null {
+    return this.levelIn(organizationId) ?? this.grants.get(organizationId) ?? null;
   }
 
   isAdminOf(organizationId: string): boolean {

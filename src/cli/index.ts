@@ -4,7 +4,7 @@
 import { parseArgs } from "node:util";
 import { realpathSync } from "node:fs";
 import { pathToFileURL } from "node:url";
-import { isUniqueViolation } from "../domain/organizations/service.js";
+import { isUniqueViolation } from "../db/errors.js";
 import { organizationName } from "../domain/organizations/validation.js";
 import { loadConfig } from "../config.js";
 import { openConfiguredDatabase, type Database } from "../db/client.js";

@@ -1,8 +1,9 @@
 // Organizations: visibility, creation (the creator becomes owner) and updates (admins).
-import { Prisma, type Organization } from "../../generated/prisma/client.js";
+import type { Organization } from "../../generated/prisma/client.js";
 import type { Context } from "../../context.js";
 import { viewerOf } from "../../context.js";
 import { forbidden, notFound } from "../../errors.js";
+import { isUniqueViolation } from "../../db/errors.js";
 import { MembershipLevel } from "../../auth/levels.js";
 import { ok, refused, userErrorsFromZod, type Outcome } from "../../schema/payloads.js";
 import { parseIdFor } from "../../schema/ids.js";
@@ -45,12 +46,9 @@ function slugify(name: string): string {
   return base || "organization";
 }
 
-/** Organizations created in this request, with the creator's level (the principal was loaded before them). */
-const createdInRequest = new WeakMap<Context, Map<string, number>>();
-
-/** The caller's level in an organization: from the principal, or as the creator of one made in this request. */
+/** The caller's level in an organization: from the principal, or as the creator of one made in this request (see Principal.grant). */
 export function callerLevelIn(ctx: Context, organizationId: string): number | null {
-  return viewerOf(ctx).levelIn(organizationId) ?? createdInRequest.get(ctx)?.get(organizationId) ?? null;
+  return viewerOf(ctx).levelOrGrantIn(organizationId);
 }
 
 /** A free slug: the name's, or the first free `<slug>-<n>`. */
@@ -66,16 +64,6 @@ async function freeSlug(tx: Pick<Context["prisma"], "organization">, base: strin
   let slug = base;
   for (let n = 2; taken.has(slug); n += 1) slug = `${base}-${n}`;
   return slug;
-}
-
-/**
- * Whether an error is a unique-index violation: Prisma's P2002, or (through the
- * PGlite adapter, whose errors Prisma does not map) the driver's SQLSTATE 23505.
- */
-export function isUniqueViolation(error: unknown): boolean {
-  if (error instanceof Prisma.PrismaClientKnownRequestError) return error.code === "P2002";
-  const cause = (error as { cause?: { code?: unknown; originalCode?: unknown; kind?: unknown } } | null)?.cause;
-  return cause?.code === "23505" || cause?.originalCode === "23505" || cause?.kind === "UniqueConstraintViolation";
 }
 
 export async function createOrganization(ctx: Context, input: unknown): Promise<Outcome<Organization>> {
@@ -103,9 +91,8 @@ export async function createOrganization(ctx: Context, input: unknown): Promise<
         }
         return created;
       });
-      const levels = createdInRequest.get(ctx) ?? new Map<string, number>();
-      levels.set(org.id, MembershipLevel.OWNER);
-      createdInRequest.set(ctx, levels);
+      // The principal was loaded before this organization existed.
+      principal.grant(org.id, MembershipLevel.OWNER);
       return ok(org);
     } catch (error) {
       if (attempt < 10 && isUniqueViolation(error)) continue;

@@ -6,6 +6,7 @@ import { Prisma } from "../../generated/prisma/client.js";
 import type { Context } from "../../context.js";
 import { viewerOf } from "../../context.js";
 import { notFound } from "../../errors.js";
+import { isUniqueViolation } from "../../db/errors.js";
 import { ok, refused, userError, userErrorsFromZod, type Outcome, type UserError } from "../../schema/payloads.js";
 import { parseIdFor } from "../../schema/ids.js";
 import { diffFields, logActivity } from "../activity/service.js";
@@ -46,17 +47,6 @@ const nameTakenError = (name: string): UserError =>
   userError(["name"], `A role named "${name}" already exists in this organization.`, "TAKEN");
 
 /** A unique violation (a concurrent change won the race): answered as TAKEN, nothing written. */
-function isUniqueViolation(error: unknown): boolean {
-  if (error instanceof Prisma.PrismaClientKnownRequestError) return error.code === "P2002";
-  const e = error as { code?: unknown; cause?: { kind?: unknown; code?: unknown; originalCode?: unknown } } | null;
-  return (
-    e?.code === "23505" ||
-    e?.cause?.kind === "UniqueConstraintViolation" ||
-    e?.cause?.code === "23505" ||
-    e?.cause?.originalCode === "23505"
-  );
-}
-
 async function onUniqueViolation<T>(run: () => Promise<Outcome<T>>, taken: () => UserError): Promise<Outcome<T>> {
   try {
     return await run();
