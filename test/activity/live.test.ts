@@ -265,7 +265,7 @@ describe.runIf(onPostgres)("Subscription.activityCreated across API instances (P
       const owner = await fx.user();
       const org = await fx.organization(undefined, [{ userId: owner.id, level: MembershipLevel.OWNER }]);
       const key = await fx.key(owner.id);
-      const { insertProject } = await import("../../src/domain/projects/seed.js");
+      const { insertProject } = await import("../../src/domain/projects/records.js");
       const p = await insertProject(a.db.prisma, org.id, "Two instances");
       const other = await insertProject(a.db.prisma, org.id, "Elsewhere");
 

@@ -11,7 +11,7 @@ import { getOperationAST, parse } from "graphql";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { GENERATED_DIR, MANIFEST_PATH, ROOT, generateExamples } from "../../examples/generate.js";
 import { setupTestApp } from "../helpers/app.js";
-import { insertEnvironment, insertProject } from "../../src/domain/projects/seed.js";
+import { insertEnvironment, insertProject } from "../../src/domain/projects/records.js";
 import { encodeId } from "../../src/schema/global-id.js";
 
 // Generate first: the client imports the generated documents.

@@ -35,7 +35,7 @@ import { createApp } from "../../src/app.js";
 import { loadConfig } from "../../src/config.js";
 import { MembershipLevel } from "../../src/auth/levels.js";
 import { encodeId } from "../../src/schema/global-id.js";
-import { insertEnvironment, insertProject } from "../../src/domain/projects/seed.js";
+import { insertEnvironment, insertProject } from "../../src/domain/projects/records.js";
 
 const t = await setupTestApp();
 const prisma = t.db.prisma;

@@ -5,7 +5,7 @@ import { expect } from "vitest";
 import type { setupTestApp } from "../helpers/app.js";
 import { MembershipLevel } from "../../src/auth/levels.js";
 import { ALL_SCOPES } from "../../src/auth/scopes.js";
-import { insertEnvironment, insertProject } from "../../src/domain/projects/seed.js";
+import { insertEnvironment, insertProject } from "../../src/domain/projects/records.js";
 import { encodeId } from "../../src/schema/global-id.js";
 
 export type T = Awaited<ReturnType<typeof setupTestApp>>;

@@ -1,10 +1,10 @@
 // Creating, updating and deleting environments.
-import type { Environment, Prisma } from "../../generated/prisma/client.js";
+import type { Environment } from "../../generated/prisma/client.js";
 import { viewerOf, type Context } from "../../context.js";
 import { notFound } from "../../errors.js";
-import { generateToken, TOKEN_PREFIX } from "../../auth/tokens.js";
 import { ok, refused, userError, userErrorsFromZod, type Outcome } from "../../schema/payloads.js";
 import { logActivity } from "../activity/service.js";
+import { insertEnvironment } from "../projects/records.js";
 import { getVisibleProject } from "../projects/service.js";
 import { getVisibleEnvironment, requireAdminOf } from "./access.js";
 import { environmentChanges, logAsEnvironment, patchedSettings, updateEnvironmentSettings } from "./service.js";
@@ -18,16 +18,7 @@ export async function createEnvironment(ctx: Context, input: unknown): Promise<O
   requireAdminOf(ctx, project.organizationId, "create environments");
   const { name, ...settingsInput } = parsed.data;
   return ctx.prisma.$transaction(async (tx) => {
-    const env = await tx.environment.create({
-      data: {
-        projectId: project.id,
-        organizationId: project.organizationId,
-        name,
-        apiToken: generateToken(TOKEN_PREFIX.publicProject),
-        secretApiToken: generateToken(TOKEN_PREFIX.secretProject),
-        settings: patchedSettings({}, settingsInput) as Prisma.InputJsonValue,
-      },
-    });
+    const env = await insertEnvironment(tx, project, name, patchedSettings({}, settingsInput));
     await logActivity(tx, {
       organizationId: env.organizationId,
       projectId: env.projectId,

@@ -3,7 +3,6 @@
 import type { Environment, Prisma } from "../../generated/prisma/client.js";
 import { viewerOf, type Context } from "../../context.js";
 import { forbidden, notFound } from "../../errors.js";
-import { generateToken, TOKEN_PREFIX } from "../../auth/tokens.js";
 import { parseIdFor } from "../../schema/ids.js";
 import { ok, refused, userError, userErrorsFromZod, type Outcome } from "../../schema/payloads.js";
 import { diffFields, logActivity } from "../activity/service.js";
@@ -11,6 +10,7 @@ import { touchedSettings } from "../settings/validation.js";
 import { environmentVisibleTo, requireAdminOf } from "../environments/access.js";
 import { environmentChanges, patchedSettings, updateEnvironmentSettings } from "../environments/service.js";
 import { fetchProjectsWithPrimary, type ProjectWithPrimary } from "./loaders.js";
+import { insertProject } from "./records.js";
 import { changeOrganizationInput, createProjectInput, updateProjectInput } from "./validation.js";
 
 type Tx = Prisma.TransactionClient;
@@ -50,20 +50,8 @@ export async function createProject(ctx: Context, input: unknown): Promise<Outco
   const settings = patchedSettings({}, settingsInput);
   const outcome = await ctx.prisma.$transaction(async (tx): Promise<Outcome<number>> => {
     if (await nameTaken(tx, String(orgId), name)) return refused(taken("name"));
-    // The project and its primary environment share one id from the environment sequence.
-    const [{ id }] = await tx.$queryRaw<{ id: number }[]>`SELECT nextval(pg_get_serial_sequence('"Environment"', 'id'))::int AS id`;
-    await tx.project.create({ data: { id, organizationId: String(orgId), name, productDescription: productDescription ?? null } });
-    const env = await tx.environment.create({
-      data: {
-        id,
-        projectId: id,
-        organizationId: String(orgId),
-        name,
-        apiToken: generateToken(TOKEN_PREFIX.publicProject),
-        secretApiToken: generateToken(TOKEN_PREFIX.secretProject),
-        settings: settings as Prisma.InputJsonValue,
-      },
-    });
+    const { environment: env } = await insertProject(tx, String(orgId), name, settings, { productDescription: productDescription ?? null });
+    const id = env.id;
     await logActivity(tx, {
       organizationId: String(orgId),
       projectId: id,
