@@ -466,6 +466,8 @@ async function main(): Promise<void> {
   const api = await startNode("api", API_BUNDLE, { NODE_ENV: "production", DATABASE_URL: url, SEED_DEMO: "false" });
   const baseline = await startNode("baseline", BASELINE_BUNDLE, { DATABASE_URL: url });
   await Promise.all([waitReady(api), waitReady(baseline)]);
+  // Before any load: what the processes hold when idle (code, schema, Wasm), apart from what load adds.
+  const rssAtReady = { api: rssMb(api.child.pid!), baseline: rssMb(baseline.child.pid!) };
 
   const figures: Figures[] = [];
   const notes: string[] = [];
@@ -534,6 +536,7 @@ async function main(): Promise<void> {
     statementCounting: sql ? "pg_stat_statements (sum of calls in the bench database per measured segment / requests sent)" : "unavailable",
     scenarios: figures,
     nestedRatioApiOverBaseline: ratio,
+    rssMbAtReady: rssAtReady,
     rssMbAfterRuns: rss,
     coldStartEmbedded: { ...cold, note: "process start → /readyz 200; NODE_ENV=production, SEED_DEMO=true; first = fresh DATA_DIR (initdb, migrations, demo seed)" },
     notes,
@@ -555,7 +558,7 @@ async function main(): Promise<void> {
     "",
     ratio ? `Scenario 2, API / baseline: ${ratio.requestsPerSecond}× the requests/s, ${ratio.p99}× the p99.` : "Scenario 2 ratio: not measured (a side did not run).",
     `Cold start on the embedded database (process start → /readyz 200): first ${cold.firstMs} ms (fresh data directory), then ${cold.subsequentMs.join(", ")} ms; RSS at ready ${cold.rssMbAtReady} MB.`,
-    `RSS after all runs: API ${rss.api} MB, baseline ${rss.baseline} MB.`,
+    `RSS at ready (before load): API ${rssAtReady.api} MB, baseline ${rssAtReady.baseline} MB; after all runs: API ${rss.api} MB, baseline ${rss.baseline} MB.`,
   ];
   console.log(`\n${lines.join("\n")}\n\nResults: ${out}`);
 }

@@ -2,8 +2,7 @@
 import type { ActivityLog } from "../../generated/prisma/client.js";
 import { Prisma } from "../../generated/prisma/client.js";
 import { builder } from "../../schema/builder.js";
-import type { Context } from "../../context.js";
-import { loadPagesByParent, type ConnectionArgs, type FieldSelection } from "../../schema/connections.js";
+import type { PagedQuery } from "../../schema/connections.js";
 import { UserRef } from "../users/schema.js";
 
 interface Change {
@@ -63,22 +62,13 @@ export const ActivityConnection = builder.connectionObject({
   description: "A page of activity entries, newest first.",
 });
 
-/**
- * Pages of activity for many projects or environments at once (one statement).
- * Async so that a bad window (BAD_USER_INPUT from pageWindow) rejects instead
- * of throwing synchronously inside a DataLoader batch (which would be a fault).
- */
-export async function loadActivityPages(ctx: Context, column: "projectId" | "environmentId", parentIds: number[], args: ConnectionArgs, info: FieldSelection | null) {
-  return loadPagesByParent<ActivityLog>(
-    ctx.db,
-    {
-      from: Prisma.sql`"ActivityLog" t`,
-      parentColumn: Prisma.raw(`t."${column}"`),
-      parentType: "int",
-      orderBy: Prisma.sql`t."createdAt" DESC, t.seq DESC`,
-    },
-    parentIds,
-    args,
-    info,
-  );
+/** The activity of projects or environments (by `column`), newest first, as pagedField pages it. */
+export function activityQuery(column: "projectId" | "environmentId"): PagedQuery {
+  return {
+    from: Prisma.sql`"ActivityLog" t`,
+    parentColumn: Prisma.raw(`t."${column}"`),
+    parentType: "int",
+    orderBy: Prisma.sql`t."createdAt" DESC, t.seq DESC`,
+  };
 }
+

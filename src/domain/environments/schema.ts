@@ -5,11 +5,11 @@ import { Prisma } from "../../generated/prisma/client.js";
 import { builder } from "../../schema/builder.js";
 import { viewerOf, type Context } from "../../context.js";
 import { notFound } from "../../errors.js";
-import { loadPagesByParent } from "../../schema/connections.js";
+import { pagedField } from "../../schema/paged-field.js";
 import { definePayload, toPayload, type UserError } from "../../schema/payloads.js";
 import { OrganizationRef } from "../organizations/schema.js";
 import { ProjectRef } from "../projects/schema.js";
-import { ActivityConnection, loadActivityPages } from "../activity/schema.js";
+import { ActivityConnection, activityQuery } from "../activity/schema.js";
 import { settingInputFields } from "../settings/schema.js";
 import { addTeamFields } from "./team-fields.js";
 import * as team from "./service.js";
@@ -34,13 +34,11 @@ export const EnvironmentRef = builder.loadableNode("Environment", {
     updatedAt: t.field({ type: "DateTime", description: "When the environment or its settings last changed.", resolve: (e) => e.updatedAt }),
     organization: t.field({ type: OrganizationRef, description: "The organization it belongs to.", resolve: (e) => e.organizationId }),
     project: t.field({ type: ProjectRef, description: "The project it belongs to.", resolve: (e) => String(e.projectId) }),
-    activity: t.loadable({
+    activity: pagedField(t, {
       type: ActivityConnection,
       description: "Changes to this environment, newest first.",
-      byPath: true,
-      args: t.arg.connectionArgs(),
-      load: (ids: number[], ctx: Context, args, info) => loadActivityPages(ctx, "environmentId", ids, args, info),
-      resolve: (e) => e.id,
+      query: activityQuery("environmentId"),
+      parentId: (e) => e.id,
     }),
   }),
 });
@@ -80,27 +78,18 @@ const EnvironmentConnection = builder.connectionObject({
 });
 
 builder.objectField(ProjectRef, "environments", (t) =>
-  t.loadable({
+  pagedField(t, {
     type: EnvironmentConnection,
     description: "The project's environments, oldest (the primary) first.",
-    byPath: true,
-    args: t.arg.connectionArgs(),
-    // async: a bad window must reject, not throw synchronously inside the DataLoader batch.
-    load: async (projectIds: number[], ctx: Context, args, info) => {
+    query: (ctx) => {
       const teams = viewerOf(ctx).key.scopedTeams;
       // A key limited to some projects reaches all environments of those projects.
       const where = teams.length
         ? Prisma.sql`NOT t."isPendingDeletion" AND (t.id = ANY(${teams}::int[]) OR t."projectId" = ANY(${teams}::int[]))`
         : Prisma.sql`NOT t."isPendingDeletion"`;
-      return loadPagesByParent<Environment>(
-        ctx.db,
-        { from: Prisma.sql`"Environment" t`, parentColumn: Prisma.sql`t."projectId"`, parentType: "int", where, orderBy: Prisma.sql`t."createdAt", t.id` },
-        projectIds,
-        args,
-        info,
-      );
+      return { from: Prisma.sql`"Environment" t`, parentColumn: Prisma.sql`t."projectId"`, parentType: "int", where, orderBy: Prisma.sql`t."createdAt", t.id` };
     },
-    resolve: (p) => p.id,
+    parentId: (p) => p.id,
   }),
 );
 

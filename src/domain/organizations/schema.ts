@@ -3,10 +3,9 @@ import type { Organization, OrganizationMembership } from "../../generated/prism
 import { Prisma } from "../../generated/prisma/client.js";
 import { builder } from "../../schema/builder.js";
 import { notFound } from "../../errors.js";
-import { viewerOf, type Context } from "../../context.js";
-import { loadPagesByParent } from "../../schema/connections.js";
-import { toPayload } from "../../schema/payloads.js";
-import { UserErrorRef } from "../../schema/payloads.js";
+import { viewerOf } from "../../context.js";
+import { pagedField } from "../../schema/paged-field.js";
+import { definePayload, toPayload } from "../../schema/payloads.js";
 import { UserRef } from "../users/schema.js";
 import { callerLevelIn, createOrganization, getCurrentOrganization, getVisibleOrganization, updateOrganization } from "./service.js";
 
@@ -88,25 +87,16 @@ const OrganizationMemberConnection = builder.connectionObject({
 });
 
 builder.objectField(OrganizationRef, "members", (t) =>
-  t.loadable({
+  pagedField(t, {
     type: OrganizationMemberConnection,
     description: "The organization's members, oldest membership first.",
-    byPath: true,
-    args: t.arg.connectionArgs(),
-    load: (orgIds: string[], ctx: Context, args, info) =>
-      loadPagesByParent<OrganizationMembership>(
-        ctx.db,
-        {
-          from: Prisma.sql`"OrganizationMembership" t`,
-          parentColumn: Prisma.sql`t."organizationId"`,
-          parentType: "uuid",
-          orderBy: Prisma.sql`t."joinedAt", t.id`,
-        },
-        orgIds,
-        args,
-        info,
-      ),
-    resolve: (o) => o.id,
+    query: {
+      from: Prisma.sql`"OrganizationMembership" t`,
+      parentColumn: Prisma.sql`t."organizationId"`,
+      parentType: "uuid",
+      orderBy: Prisma.sql`t."joinedAt", t.id`,
+    },
+    parentId: (o) => o.id,
   }),
 );
 
@@ -146,29 +136,18 @@ export const ViewerRef = builder.objectRef<Viewer>("Viewer").implement({
       resolve: async (v, _args, ctx) => (await ctx.loaders.userById.load(v.userId))!,
     }),
     apiKey: t.field({ type: ApiKeyInfo, description: "The key this request was made with.", resolve: (_v, _a, ctx) => viewerOf(ctx).key }),
-    organizations: t.loadable({
+    organizations: pagedField(t, {
       type: OrganizationConnection,
       description: "The organizations the user belongs to and the key reaches, by name.",
       authScopes: { scope: "organization:read" },
-      byPath: true,
-      args: t.arg.connectionArgs(),
-      load: async (userIds: number[], ctx: Context, args, info) => {
-        const visible = viewerOf(ctx).organizationIds;
-        return loadPagesByParent<Organization>(
-          ctx.db,
-          {
-            from: Prisma.sql`"Organization" t JOIN "OrganizationMembership" m ON m."organizationId" = t.id`,
-            parentColumn: Prisma.sql`m."userId"`,
-            parentType: "int",
-            where: Prisma.sql`t.id = ANY(${visible}::uuid[])`,
-            orderBy: Prisma.sql`lower(t.name), t.id`,
-          },
-          userIds,
-          args,
-          info,
-        );
-      },
-      resolve: (v) => v.userId,
+      query: (ctx) => ({
+        from: Prisma.sql`"Organization" t JOIN "OrganizationMembership" m ON m."organizationId" = t.id`,
+        parentColumn: Prisma.sql`m."userId"`,
+        parentType: "int",
+        where: Prisma.sql`t.id = ANY(${viewerOf(ctx).organizationIds}::uuid[])`,
+        orderBy: Prisma.sql`lower(t.name), t.id`,
+      }),
+      parentId: (v) => v.userId,
     }),
   }),
 });
@@ -196,23 +175,14 @@ builder.queryFields((t) => ({
   }),
 }));
 
-const OrganizationPayload = builder.objectRef<{ organization: Organization | null; userErrors: unknown[] }>("OrganizationPayload");
-OrganizationPayload.implement({
-  description: "The result of a change to an organization.",
-  fields: (t) => ({
-    organization: t.field({
-      type: OrganizationRef,
-      nullable: true,
-      description: "The organization after the change; null when userErrors explain why nothing changed.",
-      resolve: (p) => p.organization,
-    }),
-    userErrors: t.field({
-      type: [UserErrorRef],
-      description: "Why the input was refused; empty on success.",
-      resolve: (p) => p.userErrors as never,
-    }),
-  }),
-});
+const OrganizationPayload = definePayload(
+  "OrganizationPayload",
+  "organization",
+  OrganizationRef,
+  "The result of a change to an organization.",
+  "The organization after the change; null when userErrors explain why nothing changed.",
+  "Why the input was refused; empty on success.",
+);
 
 const CreateOrganizationInput = builder.inputType("CreateOrganizationInput", {
   description: "A new organization. You become its owner.",

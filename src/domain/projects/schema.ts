@@ -5,9 +5,10 @@ import { builder } from "../../schema/builder.js";
 import { viewerOf, type Context } from "../../context.js";
 import { notFound } from "../../errors.js";
 import { loadPagesByParent } from "../../schema/connections.js";
+import { pagedField } from "../../schema/paged-field.js";
 import { definePayload, toPayload, type UserError } from "../../schema/payloads.js";
 import { OrganizationRef } from "../organizations/schema.js";
-import { ActivityConnection, loadActivityPages } from "../activity/schema.js";
+import { ActivityConnection, activityQuery } from "../activity/schema.js";
 import { addTeamFields } from "../environments/team-fields.js";
 import { settingInputFields } from "../settings/schema.js";
 import * as team from "../environments/service.js";
@@ -37,13 +38,11 @@ export const ProjectRef = builder.loadableNode("Project", {
       description: "The organization the project belongs to.",
       resolve: (p) => p.organizationId,
     }),
-    activity: t.loadable({
+    activity: pagedField(t, {
       type: ActivityConnection,
       description: "Changes to the project and its environments, newest first.",
-      byPath: true,
-      args: t.arg.connectionArgs(),
-      load: (ids: number[], ctx: Context, args, info) => loadActivityPages(ctx, "projectId", ids, args, info),
-      resolve: (p) => p.id,
+      query: activityQuery("projectId"),
+      parentId: (p) => p.id,
     }),
   }),
 });

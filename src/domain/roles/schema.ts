@@ -3,10 +3,10 @@ import type { Organization, Role, RoleMembership } from "../../generated/prisma/
 import { Prisma } from "../../generated/prisma/client.js";
 import { builder } from "../../schema/builder.js";
 import { notFound } from "../../errors.js";
-import { viewerOf, type Context } from "../../context.js";
+import { viewerOf } from "../../context.js";
 import { encodeId } from "../../schema/global-id.js";
-import { loadPagesByParent } from "../../schema/connections.js";
-import { toPayload, UserErrorRef, type UserError } from "../../schema/payloads.js";
+import { pagedField } from "../../schema/paged-field.js";
+import { definePayload, toPayload, UserErrorRef, type UserError } from "../../schema/payloads.js";
 import { UserRef, loadReferencedUser } from "../users/schema.js";
 import { OrganizationRef } from "../organizations/schema.js";
 import {
@@ -64,25 +64,11 @@ const RoleMemberConnection = builder.connectionObject({
 });
 
 builder.objectField(RoleRef, "members", (t) =>
-  t.loadable({
+  pagedField(t, {
     type: RoleMemberConnection,
     description: "The role's members, oldest membership first.",
-    byPath: true,
-    args: t.arg.connectionArgs(),
-    load: (roleIds: string[], ctx: Context, args, info) =>
-      loadPagesByParent<RoleMembership>(
-        ctx.db,
-        {
-          from: Prisma.sql`"RoleMembership" t`,
-          parentColumn: Prisma.sql`t."roleId"`,
-          parentType: "uuid",
-          orderBy: Prisma.sql`t."joinedAt", t.id`,
-        },
-        roleIds,
-        args,
-        info,
-      ),
-    resolve: (r) => r.id,
+    query: { from: Prisma.sql`"RoleMembership" t`, parentColumn: Prisma.sql`t."roleId"`, parentType: "uuid", orderBy: Prisma.sql`t."joinedAt", t.id` },
+    parentId: (r) => r.id,
   }),
 );
 
@@ -93,25 +79,11 @@ export const RoleConnection = builder.connectionObject({
 });
 
 builder.objectField(OrganizationRef, "roles", (t) =>
-  t.loadable({
+  pagedField(t, {
     type: RoleConnection,
     description: "The organization's roles, oldest first.",
-    byPath: true,
-    args: t.arg.connectionArgs(),
-    load: (orgIds: string[], ctx: Context, args, info) =>
-      loadPagesByParent<Role>(
-        ctx.db,
-        {
-          from: Prisma.sql`"Role" t`,
-          parentColumn: Prisma.sql`t."organizationId"`,
-          parentType: "uuid",
-          orderBy: Prisma.sql`t."createdAt", t.id`,
-        },
-        orgIds,
-        args,
-        info,
-      ),
-    resolve: (o) => o.id,
+    query: { from: Prisma.sql`"Role" t`, parentColumn: Prisma.sql`t."organizationId"`, parentType: "uuid", orderBy: Prisma.sql`t."createdAt", t.id` },
+    parentId: (o) => o.id,
   }),
 );
 
@@ -136,22 +108,14 @@ builder.queryField("role", (t) =>
 
 // Payloads.
 
-const RolePayload = builder.objectRef<{ role: Role | null; userErrors: UserError[] }>("RolePayload").implement({
-  description: "The result of creating or changing a role.",
-  fields: (t) => ({
-    role: t.field({
-      type: RoleRef,
-      nullable: true,
-      description: "The role after the change; null when userErrors explain why nothing changed.",
-      resolve: (p) => p.role,
-    }),
-    userErrors: t.field({
-        type: [UserErrorRef],
-        description: "Why the input was refused; empty on success.",
-        resolve: (p) => p.userErrors,
-      }),
-  }),
-});
+const RolePayload = definePayload(
+  "RolePayload",
+  "role",
+  RoleRef,
+  "The result of creating or changing a role.",
+  "The role after the change; null when userErrors explain why nothing changed.",
+  "Why the input was refused; empty on success.",
+);
 
 const DeleteRolePayload = builder
   .objectRef<{ deleted: { role: Role; organization: Organization } | null; userErrors: UserError[] }>("DeleteRolePayload")
