@@ -71,12 +71,12 @@ export function toPayload<K extends string, T>(key: K, outcome: Outcome<T>): Rec
   > & { userErrors: UserError[] };
 }
 
-const USER_ERRORS_DESCRIPTION = "Why the input was refused; empty on success. Nothing was changed when it has any.";
+/** The description of every payload's `userErrors` field. */
+export const USER_ERRORS_DESCRIPTION = "Why the input was refused; empty on success. Nothing was changed when it has any.";
 
 /**
  * Defines `<Name>Payload { <key>: <ref> (nullable), userErrors }`, the shape
  * every mutation returns (resolve it with `toPayload(key, outcome)`).
- * `userErrorsDescription` only keeps the older payloads' printed wording.
  */
 export function definePayload<T>(
   name: string,
@@ -84,7 +84,6 @@ export function definePayload<T>(
   ref: unknown,
   description: string,
   objectDescription: string,
-  userErrorsDescription = USER_ERRORS_DESCRIPTION,
 ) {
   const payload = builder.objectRef<Record<string, unknown> & { userErrors: UserError[] }>(name);
   payload.implement({
@@ -96,7 +95,7 @@ export function definePayload<T>(
         description: objectDescription,
         resolve: (p: Record<string, unknown>) => (p[key] ?? null) as never,
       }),
-      userErrors: t.field({ type: [UserErrorRef], description: userErrorsDescription, resolve: (p) => p.userErrors }),
+      userErrors: t.field({ type: [UserErrorRef], description: USER_ERRORS_DESCRIPTION, resolve: (p) => p.userErrors }),
     }),
   });
   return payload as unknown as typeof payload & { __shape?: T };

@@ -181,7 +181,6 @@ const OrganizationPayload = definePayload(
   OrganizationRef,
   "The result of a change to an organization.",
   "The organization after the change; null when userErrors explain why nothing changed.",
-  "Why the input was refused; empty on success.",
 );
 
 const CreateOrganizationInput = builder.inputType("CreateOrganizationInput", {

@@ -6,7 +6,7 @@ import { notFound } from "../../errors.js";
 import { viewerOf } from "../../context.js";
 import { encodeId } from "../../schema/global-id.js";
 import { pagedField } from "../../schema/paged-field.js";
-import { definePayload, toPayload, UserErrorRef, type UserError } from "../../schema/payloads.js";
+import { definePayload, toPayload, UserErrorRef, type UserError, USER_ERRORS_DESCRIPTION } from "../../schema/payloads.js";
 import { UserRef, loadReferencedUser } from "../users/schema.js";
 import { OrganizationRef } from "../organizations/schema.js";
 import {
@@ -114,7 +114,6 @@ const RolePayload = definePayload(
   RoleRef,
   "The result of creating or changing a role.",
   "The role after the change; null when userErrors explain why nothing changed.",
-  "Why the input was refused; empty on success.",
 );
 
 const DeleteRolePayload = builder
@@ -135,7 +134,7 @@ const DeleteRolePayload = builder
       }),
       userErrors: t.field({
         type: [UserErrorRef],
-        description: "Why the input was refused; empty on success.",
+        description: USER_ERRORS_DESCRIPTION,
         resolve: (p) => p.userErrors,
       }),
     }),
@@ -160,7 +159,7 @@ const RoleMemberPayload = builder
       }),
       userErrors: t.field({
         type: [UserErrorRef],
-        description: "Why the input was refused; empty on success.",
+        description: USER_ERRORS_DESCRIPTION,
         resolve: (p) => p.userErrors,
       }),
     }),
@@ -187,7 +186,7 @@ const SetOrganizationDefaultRolePayload = builder
       }),
       userErrors: t.field({
         type: [UserErrorRef],
-        description: "Why the input was refused; empty on success.",
+        description: USER_ERRORS_DESCRIPTION,
         resolve: (p) => p.userErrors,
       }),
     }),
