@@ -14,6 +14,10 @@
 // - A variable that is not provided, used inside an input object literal:
 //   graphql-js leaves the field out, graphql-jit passes null. Only mutations
 //   tell "left out" (keep) from null (clear), and they do not run here.
+//
+// Keep Pothos scope-auth's default of checking type scopes on each field: its
+// `runScopesOnType` moves them into `isTypeOf`, which Pothos documents as not
+// working under graphql-jit, so compiled queries would skip those checks.
 import { useGraphQlJit } from "@envelop/graphql-jit";
 import { getOperationAST, getVariableValues, type ExecutionArgs } from "graphql";
 import type { Plugin } from "graphql-yoga";
