@@ -17,7 +17,7 @@
 //
 // Keep Pothos scope-auth's default of checking type scopes on each field: its
 // `runScopesOnType` moves them into `isTypeOf`, which Pothos documents as not
-// working under graphql-jit, so compiled queries would skip those checks.
+// working under graphql-jit (it does not pass the context to `isTypeOf`).
 import { useGraphQlJit } from "@envelop/graphql-jit";
 import { getOperationAST, getVariableValues, type ExecutionArgs } from "graphql";
 import type { Plugin } from "graphql-yoga";
