@@ -20,13 +20,12 @@
 // apart, since Prisma's SQL counter does not see it either.
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import pg from "pg";
-import { findPostgresBin, startPostgresServer, type PostgresServer } from "../test/helpers/postgres-server.js";
+import { findPostgresBin, freePort, startPostgresServer, type PostgresServer } from "../test/helpers/postgres-server.js";
 import { applyMigrations, type SqlExecutor } from "../src/db/migrate.js";
 import { encodeId } from "../src/schema/global-id.js";
 import { BENCH, seedBench } from "./seed.js";
@@ -73,16 +72,6 @@ interface Proc {
   stop: () => Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => res(port));
-    });
-    srv.on("error", rej);
-  });
-}
 
 /** Starts `node <file>` (a bundle built by scripts/build.ts) and answers once it is spawned (not yet ready). */
 async function startNode(name: string, file: string, env: Record<string, string | undefined>): Promise<Proc> {

@@ -15,7 +15,8 @@ export function findPostgresBin(): string | null {
   return candidates.find((dir) => existsSync(join(dir, "postgres")) && existsSync(join(dir, "initdb"))) ?? null;
 }
 
-async function freePort(): Promise<number> {
+/** A TCP port free on loopback right now (the servers of tests and benchmark listen on it). */
+export async function freePort(): Promise<number> {
   return new Promise((res, rej) => {
     const srv = createServer();
     srv.listen(0, "127.0.0.1", () => {
