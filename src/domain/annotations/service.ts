@@ -9,6 +9,7 @@ import { viewerOf, type Context } from "../../context.js";
 import { notFound } from "../../errors.js";
 import type { Principal } from "../../auth/principal.js";
 import { parseIdFor } from "../../schema/ids.js";
+import { lockRow } from "../../db/row-locks.js";
 import { loadPagesByParent, type Connection, type ConnectionArgs, type FieldSelection } from "../../schema/connections.js";
 import { ok, refused, userError, userErrorsFromZod, type Outcome, type UserError } from "../../schema/payloads.js";
 import { diffFields, logActivity } from "../activity/service.js";
@@ -233,6 +234,8 @@ export async function updateAnnotation(ctx: Context, input: Record<string, unkno
     ...(data.dashboardId !== undefined ? { dashboardId: data.dashboardId } : {}),
   };
   const updated = await ctx.prisma.$transaction(async (tx) => {
+    // Locked: the entry's "before" is what this write really replaces.
+    await lockRow(tx, "Annotation", annotation.id);
     const before = await tx.annotation.findUnique({ where: { id: annotation.id } });
     if (!before || before.deleted) throw notFound("Annotation", String(input.id));
     const wanted = { ...before, ...patch } as Annotation;

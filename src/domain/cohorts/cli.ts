@@ -43,8 +43,12 @@ export const cohortsCommands: Record<string, Command> = {
       const cohort = await db.prisma.cohort.findUnique({ where: { id } });
       if (!cohort || cohort.deleted) throw new Error(`No cohort ${id}.`);
       if (cohort.isStatic) throw new Error(`Cohort ${id} is static: its members are a fixed list.`);
-      const version = Math.max(cohort.pendingVersion ?? 0, cohort.version ?? 0) + 1;
-      await db.prisma.cohort.update({ where: { id }, data: { isCalculating: true, pendingVersion: version } });
+      // The next version in one statement: an update through the API at the same moment gets a version of its own.
+      const [row] = await db.prisma.$queryRaw<{ version: number }[]>`
+        UPDATE "Cohort" SET "isCalculating" = true, "pendingVersion" = greatest(coalesce("pendingVersion", 0), coalesce(version, 0)) + 1
+        WHERE id = ${id}::int AND NOT deleted AND NOT "isStatic" RETURNING "pendingVersion" AS version`;
+      if (!row) throw new Error(`No cohort ${id}.`);
+      const version = row.version;
       await calculateCohort(db.prisma, id, version);
       const after = await db.prisma.cohort.findUniqueOrThrow({ where: { id } });
       console.log(after.lastErrorMessage && after.version !== version ? `Cohort ${id}: ${after.lastErrorMessage}` : `Cohort ${id}: ${after.count} members (version ${version}).`);

@@ -7,6 +7,7 @@ import { Prisma } from "../../generated/prisma/client.js";
 import { viewerOf, type Context } from "../../context.js";
 import { notFound } from "../../errors.js";
 import { parseIdFor } from "../../schema/ids.js";
+import { lockRow } from "../../db/row-locks.js";
 import { ok, refused, userError, type Outcome } from "../../schema/payloads.js";
 import { diffFields, logActivity } from "../activity/service.js";
 import { getVisibleEnvironment } from "../environments/access.js";
@@ -139,19 +140,54 @@ export async function createCohort(ctx: Context, input: { environmentId: string 
 /**
  * Changes a cohort's name, description and definition. A dynamic cohort
  * that changed is recalculated in the background. A change that changes
- * nothing writes nothing.
+ * nothing writes nothing. The input is checked against, and merged into, the
+ * cohort as stored now (locked), so concurrent changes of different fields
+ * all stay.
  */
 export async function updateCohort(ctx: Context, input: { id: string | number } & Record<string, unknown>): Promise<Outcome<CohortRow>> {
-  const before = await getVisibleCohort(ctx, String(input.id));
-  const valid = validateUpdateCohort(input, before);
-  if (!valid.ok) return refused(...valid.errors);
-  const d = valid.data;
+  const visible = await getVisibleCohort(ctx, String(input.id));
+  let changed = false;
+  const outcome = await ctx.prisma.$transaction(async (tx): Promise<Outcome<CohortRow>> => {
+    await lockRow(tx, "Cohort", visible.id);
+    const before = await reread(tx, visible.id);
+    if (!before || before.deleted) throw notFound("Cohort", String(input.id));
+    const valid = validateUpdateCohort(input, before);
+    if (!valid.ok) return refused(...valid.errors);
+    const after = updatedCohort(before, valid.data);
+    const changes = diffFields("Cohort", logged(before), logged(after), COHORT_FIELDS);
+    if (changes.length === 0) return ok(before);
+    const pendingVersion = before.isStatic ? before.pendingVersion : Math.max(before.pendingVersion ?? 0, before.version ?? 0) + 1;
+    await tx.cohort.update({
+      where: { id: before.id },
+      data: {
+        name: after.name,
+        description: after.description,
+        groups: after.groups as Prisma.InputJsonValue,
+        filters: jsonOrNull(after.filters),
+        query: jsonOrNull(after.query),
+        cohortType: after.cohortType,
+        ...(before.isStatic ? {} : { isCalculating: true, pendingVersion }),
+      },
+    });
+    const row = await reread(tx, before.id);
+    await log(tx, ctx, row, "updated", changes);
+    changed = true;
+    return ok(row);
+  });
+  if (!outcome.ok) return outcome;
+  const updated = prime(ctx, outcome.value);
+  if (changed && !updated.isStatic) scheduleCohortCalculation(ctx.prisma, updated.id, updated.pendingVersion!);
+  return ok(updated);
+}
+
+/** A cohort with a validated update applied: omitted fields stay; a new definition implies its cohort type unless one is given. */
+function updatedCohort(before: CohortRow, d: Extract<ReturnType<typeof validateUpdateCohort>, { ok: true }>["data"]): CohortRow {
   const filters = d.filters !== undefined ? (d.filters ?? null) : before.filters;
   const query = d.query !== undefined ? (d.query ?? null) : before.query;
   const definitionChanged = d.filters !== undefined || d.query !== undefined;
   const cohortType =
     d.cohortType ?? (definitionChanged ? (impliedCohortType({ isStatic: before.isStatic, filters, query }) ?? before.cohortType) : before.cohortType);
-  const after = {
+  return {
     ...before,
     name: d.name ?? before.name,
     description: d.description !== undefined ? (d.description ?? "") : before.description,
@@ -160,33 +196,6 @@ export async function updateCohort(ctx: Context, input: { id: string | number } 
     query,
     cohortType,
   } as CohortRow;
-  const changes = diffFields("Cohort", logged(before), logged(after), COHORT_FIELDS);
-  if (changes.length === 0) return ok(before);
-
-  const updated = await ctx.prisma.$transaction(async (tx): Promise<CohortRow> => {
-    const [current] = await tx.$queryRaw<{ deleted: boolean; version: number | null; pendingVersion: number | null }[]>`
-      SELECT deleted, version, "pendingVersion" FROM "Cohort" WHERE id = ${before.id}::int FOR UPDATE`;
-    if (!current || current.deleted) throw notFound("Cohort", String(input.id));
-    const pendingVersion = before.isStatic ? current.pendingVersion : Math.max(current.pendingVersion ?? 0, current.version ?? 0) + 1;
-    await tx.cohort.update({
-      where: { id: before.id },
-      data: {
-        name: after.name,
-        description: after.description,
-        groups: after.groups as Prisma.InputJsonValue,
-        filters: jsonOrNull(filters),
-        query: jsonOrNull(query),
-        cohortType,
-        ...(before.isStatic ? {} : { isCalculating: true, pendingVersion }),
-      },
-    });
-    const row = await reread(tx, before.id);
-    await log(tx, ctx, row, "updated", changes);
-    return row;
-  });
-  prime(ctx, updated);
-  if (!updated.isStatic) scheduleCohortCalculation(ctx.prisma, updated.id, updated.pendingVersion!);
-  return ok(updated);
 }
 
 /** Soft-deletes a cohort: hidden from lists and lookups until restored. Deleting again answers NOT_FOUND. */

@@ -51,6 +51,8 @@ export async function deleteEnvironment(ctx: Context, id: string): Promise<Outco
   await ctx.prisma.$transaction(async (tx) => {
     const { count } = await tx.environment.updateMany({ where: { id: env.id, isPendingDeletion: false }, data: { isPendingDeletion: true } });
     if (count === 0) throw notFound("Environment", id);
+    // The update locked the row: its name now is what the entry records.
+    const { name } = await tx.environment.findUniqueOrThrow({ where: { id: env.id }, select: { name: true } });
     await logActivity(tx, {
       organizationId: env.organizationId,
       projectId: env.projectId,
@@ -59,7 +61,7 @@ export async function deleteEnvironment(ctx: Context, id: string): Promise<Outco
       activity: "deleted",
       scope: "Team",
       itemId: env.id,
-      detail: { name: env.name, changes: [] },
+      detail: { name, changes: [] },
     });
   });
   return ok({ ...env, isPendingDeletion: true });

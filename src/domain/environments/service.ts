@@ -2,7 +2,8 @@
 // the same code on the project's primary environment, logged as "Project".
 import { SignJWT } from "jose";
 import { randomBytes } from "node:crypto";
-import type { Environment, ProductIntent, Prisma } from "../../generated/prisma/client.js";
+import { Prisma, type Environment, type ProductIntent } from "../../generated/prisma/client.js";
+import { lockRow } from "../../db/row-locks.js";
 import { viewerOf, type Context } from "../../context.js";
 import { forbidden } from "../../errors.js";
 import { generateToken, TOKEN_PREFIX } from "../../auth/tokens.js";
@@ -50,10 +51,20 @@ export function environmentChanges(scope: string, before: Environment, after: En
 
 // ---- tokens -----------------------------------------------------------------
 
+/**
+ * The environment as stored now, locked until the transaction ends: what a
+ * read-modify-write derives its write (and its activity entry's "before")
+ * from. Concurrent writers of the same environment queue here.
+ */
+export async function lockedEnvironment(tx: Tx, id: number): Promise<Environment> {
+  await lockRow(tx, "Environment", id);
+  return tx.environment.findUniqueOrThrow({ where: { id } });
+}
+
 async function changeTokens(ctx: Context, env: Environment, as: LogAs, action: string, data: (current: Environment) => Prisma.EnvironmentUpdateInput, activity: string) {
   requireAdminOf(ctx, env.organizationId, action);
   return ctx.prisma.$transaction(async (tx) => {
-    const current = await tx.environment.findUniqueOrThrow({ where: { id: env.id } });
+    const current = await lockedEnvironment(tx, env.id);
     const updated = await tx.environment.update({ where: { id: env.id }, data: data(current) });
     await log(tx, ctx, updated, as, activity, updated.name, environmentChanges(as.scope, current, updated));
     return updated;
@@ -99,18 +110,27 @@ export async function generateConversationsToken(ctx: Context, env: Environment,
 
 export const PRIMARY_ONBOARDING_CONTEXT = "onboarding product selected - primary";
 
+/**
+ * Get-or-create the intent for (environment, product) and count `context` in
+ * its contexts, in one statement: concurrent first intents for one product
+ * meet in the unique index and each adds its count (ON CONFLICT DO UPDATE),
+ * so none fails and no increment is lost.
+ */
 async function registerIntent(tx: Tx, envId: number, productType: string, context: string | null | undefined, completed: boolean) {
-  const existing = await tx.productIntent.findUnique({ where: { environmentId_productType: { environmentId: envId, productType } } });
-  const contexts = { ...((existing?.contexts as Record<string, number> | null) ?? {}) };
-  if (context) contexts[context] = (contexts[context] ?? 0) + 1;
-  const now = new Date();
-  if (!existing) {
-    return tx.productIntent.create({ data: { environmentId: envId, productType, contexts, onboardingCompletedAt: completed ? now : null } });
-  }
-  return tx.productIntent.update({
-    where: { id: existing.id },
-    data: { contexts, updatedAt: now, ...(completed ? { onboardingCompletedAt: existing.onboardingCompletedAt ?? now } : {}) },
-  });
+  const counted = context ? Prisma.sql`jsonb_build_object(${context}::text, 1)` : Prisma.sql`'{}'::jsonb`;
+  const increment = context
+    ? Prisma.sql`i.contexts || jsonb_build_object(${context}::text, coalesce((i.contexts ->> ${context}::text)::int, 0) + 1)`
+    : Prisma.sql`i.contexts`;
+  const completedAt = completed ? Prisma.sql`now()` : Prisma.sql`NULL::timestamptz`;
+  const [intent] = await tx.$queryRaw<{ productType: string }[]>`
+    INSERT INTO "ProductIntent" AS i ("environmentId", "productType", contexts, "onboardingCompletedAt", "updatedAt")
+    VALUES (${envId}::int, ${productType}::text, ${counted}, ${completedAt}, now())
+    ON CONFLICT ("environmentId", "productType") DO UPDATE SET
+      contexts = ${increment},
+      "onboardingCompletedAt" = coalesce(i."onboardingCompletedAt", EXCLUDED."onboardingCompletedAt"),
+      "updatedAt" = now()
+    RETURNING "productType"`;
+  return intent;
 }
 
 /** Get-or-create the intent for (environment, product) and count its context. Any member may do it. */
@@ -150,8 +170,10 @@ export function promotedProductIntent(intents: ProductIntent[]): string | null {
 
 /**
  * Validated patch → one transaction: checks levels, applies settings (merging
- * where PostHog merges), keeps the conversations token rules, logs one entry.
- * `extra` carries the non-setting columns (name, ...), already validated.
+ * where PostHog merges) to the locked, current row, keeps the conversations
+ * token rules, logs one entry. `extra` carries the non-setting columns (name,
+ * ...), already validated. `hooks.beforeWrite` runs first in the transaction
+ * (a project's own columns) and answers the changes it made, for the entry.
  */
 export async function updateEnvironmentSettings(
   ctx: Context,
@@ -159,7 +181,7 @@ export async function updateEnvironmentSettings(
   as: LogAs,
   patch: Record<string, unknown>,
   extra: { name?: string },
-  hooks: { beforeWrite?: (tx: Tx) => Promise<void>; extraChanges?: ReturnType<typeof diffFields> } = {},
+  hooks: { beforeWrite?: (tx: Tx) => Promise<ReturnType<typeof diffFields>> } = {},
 ): Promise<Outcome<Environment>> {
   const principal = viewerOf(ctx);
   const touched = touchedSettings(patch);
@@ -170,15 +192,15 @@ export async function updateEnvironmentSettings(
   }
   // (Writing conversationsSettings.widget_public_token directly is refused by its validation.)
   return ctx.prisma.$transaction(async (tx) => {
-    const current = await tx.environment.findUniqueOrThrow({ where: { id: env.id } });
+    // The project's part first: it locks the project row before this locks the environment (the lock order of src/db/row-locks.ts).
+    const extraChanges = (await hooks.beforeWrite?.(tx)) ?? [];
+    const current = await lockedEnvironment(tx, env.id);
     const settings = patchedSettings(settingsOf(current), patch);
-    await hooks.beforeWrite?.(tx);
     const updated = await tx.environment.update({
       where: { id: env.id },
       data: { settings: settings as Prisma.InputJsonValue, ...(extra.name !== undefined ? { name: extra.name } : {}) },
     });
     // A project rename also renames its primary environment: list the field once.
-    const extraChanges = hooks.extraChanges ?? [];
     const changes = [...extraChanges, ...environmentChanges(as.scope, current, updated).filter((c) => !extraChanges.some((e) => e.field === c.field))];
     await log(tx, ctx, updated, as, "updated", updated.name, changes);
     return ok(updated);
@@ -227,7 +249,7 @@ export async function updateLogsConfig(ctx: Context, env: Environment, as: LogAs
   if (!parsed.success) return refused(...userErrorsFromZod(parsed.error));
   requireAdminOf(ctx, env.organizationId, "change the logs configuration");
   return ctx.prisma.$transaction(async (tx) => {
-    const current = await tx.environment.findUniqueOrThrow({ where: { id: env.id } });
+    const current = await lockedEnvironment(tx, env.id);
     const before = logsConfigOf(current);
     const after: LogsConfig = {
       logsDistinctIdAttributeKeys: parsed.data.logsDistinctIdAttributeKeys ?? before.logsDistinctIdAttributeKeys,

@@ -4,6 +4,7 @@ import type { Context } from "../../context.js";
 import { viewerOf } from "../../context.js";
 import { forbidden, notFound } from "../../errors.js";
 import { isUniqueViolation } from "../../db/errors.js";
+import { lockKey } from "../../db/row-locks.js";
 import { MembershipLevel } from "../../auth/levels.js";
 import { ok, refused, userErrorsFromZod, type Outcome } from "../../schema/payloads.js";
 import { parseIdFor } from "../../schema/ids.js";
@@ -71,11 +72,13 @@ export async function createOrganization(ctx: Context, input: unknown): Promise<
   if (!parsed.success) return refused(...userErrorsFromZod(parsed.error));
   const principal = viewerOf(ctx);
   const base = slugify(parsed.data.name);
-  // Two requests may pick the same free slug at once; the unique index refuses the
-  // second, which then picks again (a few times) instead of failing.
+  // Creators of one name queue on a lock of its slug, so each finds the slugs of those before it.
+  // A name whose slug is another's numbered one ("Acme 2" and a second "Acme" both want "acme-2")
+  // can still collide: the unique index refuses the loser, which then picks again.
   for (let attempt = 1; ; attempt += 1) {
     try {
       const org = await ctx.prisma.$transaction(async (tx) => {
+        await lockKey(tx, `organization-slug:${base}`);
         const created = await tx.organization.create({
           data: {
             name: parsed.data.name,
@@ -95,11 +98,14 @@ export async function createOrganization(ctx: Context, input: unknown): Promise<
       principal.grant(org.id, MembershipLevel.OWNER);
       return ok(org);
     } catch (error) {
-      if (attempt < 10 && isUniqueViolation(error)) continue;
+      if (attempt < MAX_SLUG_ATTEMPTS && isUniqueViolation(error)) continue;
       throw error;
     }
   }
 }
+
+/** Each attempt either succeeds or lost a slug to a creator of a different name; this many losses in a row is a fault. */
+const MAX_SLUG_ATTEMPTS = 50;
 
 export async function updateOrganization(ctx: Context, input: unknown): Promise<Outcome<Organization>> {
   const parsed = updateOrganizationInput.safeParse(input, { reportInput: true });

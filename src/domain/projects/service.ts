@@ -11,6 +11,8 @@ import { environmentVisibleTo, requireAdminOf } from "../environments/access.js"
 import { environmentChanges, patchedSettings, updateEnvironmentSettings } from "../environments/service.js";
 import { fetchProjectsWithPrimary, type ProjectWithPrimary } from "./loaders.js";
 import { insertProject } from "./records.js";
+import { lockRow } from "../../db/row-locks.js";
+import { answerUniqueViolation } from "../../db/unique-races.js";
 import { changeOrganizationInput, createProjectInput, updateProjectInput } from "./validation.js";
 
 type Tx = Prisma.TransactionClient;
@@ -48,7 +50,8 @@ export async function createProject(ctx: Context, input: unknown): Promise<Outco
   if (orgId == null || !principal.canSee(String(orgId))) throw notFound("Organization", orgRef);
   requireAdminOf(ctx, String(orgId), "create projects");
   const settings = patchedSettings({}, settingsInput);
-  const outcome = await ctx.prisma.$transaction(async (tx): Promise<Outcome<number>> => {
+  const outcome = await answerUniqueViolation(
+    () => ctx.prisma.$transaction(async (tx): Promise<Outcome<number>> => {
     if (await nameTaken(tx, String(orgId), name)) return refused(taken("name"));
     const { environment: env } = await insertProject(tx, String(orgId), name, settings, { productDescription: productDescription ?? null });
     const id = env.id;
@@ -63,7 +66,10 @@ export async function createProject(ctx: Context, input: unknown): Promise<Outco
       detail: { name, changes: [...diffFields("Project", null, { name, productDescription }, ["name", "productDescription"]), ...environmentChanges("Project", { ...env, settings: {} } as Environment, env).filter((c) => c.field !== "name")] },
     });
     return ok(id);
-  });
+  }),
+    // A concurrent creation took the name between the check and the insert.
+    () => refused<number>(taken("name")),
+  );
   if (!outcome.ok) return outcome;
   return ok((await fetchProjectsWithPrimary(ctx.prisma, [outcome.value]))[0]);
 }
@@ -74,40 +80,46 @@ export async function updateProject(ctx: Context, input: unknown): Promise<Outco
   if (!parsed.success) return refused(...userErrorsFromZod(parsed.error));
   const { id, name, productDescription, ...settingsPatch } = parsed.data;
   const project = await getVisibleProject(ctx, id);
-  if ((name !== undefined || productDescription !== undefined) && !viewerOf(ctx).isAdminOf(project.organizationId)) {
+  const ownChanges = name !== undefined || productDescription !== undefined;
+  if (ownChanges && !viewerOf(ctx).isAdminOf(project.organizationId)) {
     throw forbidden("Only organization admins (level 8 or more) may change: name, productDescription.");
   }
-  const projectChanges = diffFields(
-    "Project",
-    { name: project.name, productDescription: project.productDescription },
-    { name: name ?? project.name, productDescription: productDescription === undefined ? project.productDescription : productDescription },
-    ["name", "productDescription"],
-  );
-  if (projectChanges.length === 0 && touchedSettings(settingsPatch).length === 0) return ok(project);
-  let nameConflict = false;
-  const outcome = await updateEnvironmentSettings(ctx, project.primaryEnvironment, logAsProject(project), settingsPatch, name !== undefined ? { name } : {}, {
-    extraChanges: projectChanges,
-    beforeWrite: async (tx) => {
-      if (name !== undefined && (await nameTaken(tx, project.organizationId, name, project.id))) {
-        nameConflict = true;
-        throw new NameTaken();
-      }
-      if (projectChanges.length) {
-        await tx.project.update({
-          where: { id: project.id },
-          data: { ...(name !== undefined ? { name } : {}), ...(productDescription !== undefined ? { productDescription } : {}) },
-        });
-      }
-    },
-  }).catch((error) => {
-    if (error instanceof NameTaken || nameConflict) return refused<Environment>(taken("name"));
+  if (!ownChanges && touchedSettings(settingsPatch).length === 0) return ok(project);
+  const outcome = await answerUniqueViolation(
+    () =>
+      updateEnvironmentSettings(ctx, project.primaryEnvironment, logAsProject(project), settingsPatch, name !== undefined ? { name } : {}, {
+        // The "before" of the entry is the project as stored now, locked: a concurrent rename cannot slip in between.
+        beforeWrite: async (tx) => {
+          if (!ownChanges) return [];
+          const current = await lockedProject(tx, project.id);
+          if (name !== undefined && (await nameTaken(tx, current.organizationId, name, current.id))) throw new NameTaken();
+          const wanted = {
+            name: name ?? current.name,
+            productDescription: productDescription === undefined ? current.productDescription : productDescription,
+          };
+          const changes = diffFields("Project", { name: current.name, productDescription: current.productDescription }, wanted, ["name", "productDescription"]);
+          if (changes.length) await tx.project.update({ where: { id: current.id }, data: wanted });
+          return changes;
+        },
+      }),
+    // The unique index caught a concurrent rename to the same name.
+    () => refused<Environment>(taken("name")),
+  ).catch((error) => {
+    if (error instanceof NameTaken) return refused<Environment>(taken("name"));
     throw error;
   });
   if (!outcome.ok) return outcome;
   return ok((await fetchProjectsWithPrimary(ctx.prisma, [project.id]))[0]);
 }
 
+/** Thrown inside updateProject's transaction to roll it back; answered as the TAKEN userError. */
 class NameTaken extends Error {}
+
+/** The project row as stored now, locked until the transaction ends (see src/db/row-locks.ts). */
+async function lockedProject(tx: Tx, id: number) {
+  await lockRow(tx, "Project", id);
+  return tx.project.findUniqueOrThrow({ where: { id } });
+}
 
 /** Marks the project and its environments pending deletion: hidden everywhere. Deleting again answers NOT_FOUND. */
 export async function deleteProject(ctx: Context, id: string): Promise<Outcome<ProjectWithPrimary>> {
@@ -116,16 +128,18 @@ export async function deleteProject(ctx: Context, id: string): Promise<Outcome<P
   await ctx.prisma.$transaction(async (tx) => {
     const { count } = await tx.project.updateMany({ where: { id: project.id, isPendingDeletion: false }, data: { isPendingDeletion: true } });
     if (count === 0) throw notFound("Project", id);
+    // The update locked the row: its name and organization now are what the entry records.
+    const current = await tx.project.findUniqueOrThrow({ where: { id: project.id } });
     await tx.environment.updateMany({ where: { projectId: project.id }, data: { isPendingDeletion: true } });
     await logActivity(tx, {
-      organizationId: project.organizationId,
+      organizationId: current.organizationId,
       projectId: project.id,
       environmentId: project.id,
       userId: viewerOf(ctx).user.id,
       activity: "deleted",
       scope: "Project",
       itemId: project.id,
-      detail: { name: project.name, changes: [] },
+      detail: { name: current.name, changes: [] },
     });
   });
   return ok({ ...project, isPendingDeletion: true });
@@ -143,27 +157,39 @@ export async function changeProjectOrganization(ctx: Context, input: unknown): P
   }
   requireAdminOf(ctx, project.organizationId, "move projects out of this organization");
   requireAdminOf(ctx, String(target), "move projects into that organization");
-  if (String(target) === project.organizationId) return refused(userError(["organizationId"], "The project already belongs to this organization.", "CONFLICT"));
-  const outcome = await ctx.prisma.$transaction(async (tx): Promise<Outcome<null>> => {
-    if (await nameTaken(tx, String(target), project.name, project.id)) return refused(userError(["organizationId"], "The target organization already has a project with this name.", "TAKEN"));
-    await tx.project.update({ where: { id: project.id }, data: { organizationId: String(target) } });
-    await tx.environment.updateMany({ where: { projectId: project.id }, data: { organizationId: String(target) } });
-    await tx.annotation.updateMany({ where: { environment: { projectId: project.id } }, data: { organizationId: String(target) } });
-    await logActivity(tx, {
-      organizationId: String(target),
-      projectId: project.id,
-      environmentId: project.id,
-      userId: principal.user.id,
-      activity: "changed_organization",
-      scope: "Project",
-      itemId: project.id,
-      detail: {
-        name: project.name,
-        changes: [{ type: "Project", action: "changed", field: "organization", before: project.organizationId, after: String(target) }],
-      },
-    });
-    return ok(null);
-  });
+  const alreadyThere = () => refused(userError(["organizationId"], "The project already belongs to this organization.", "CONFLICT"));
+  const nameTakenThere = () => refused(userError(["organizationId"], "The target organization already has a project with this name.", "TAKEN"));
+  if (String(target) === project.organizationId) return alreadyThere();
+  const outcome = await answerUniqueViolation(
+    () =>
+      ctx.prisma.$transaction(async (tx): Promise<Outcome<null>> => {
+        // Where the project is now, locked: a concurrent move either finished (we start from its result) or waits for us.
+        const current = await lockedProject(tx, project.id);
+        if (current.isPendingDeletion) throw notFound("Project", parsed.data.id);
+        if (current.organizationId === String(target)) return alreadyThere();
+        if (current.organizationId !== project.organizationId) requireAdminOf(ctx, current.organizationId, "move projects out of this organization");
+        if (await nameTaken(tx, String(target), current.name, current.id)) return nameTakenThere();
+        await tx.project.update({ where: { id: current.id }, data: { organizationId: String(target) } });
+        await tx.environment.updateMany({ where: { projectId: current.id }, data: { organizationId: String(target) } });
+        await tx.annotation.updateMany({ where: { environment: { projectId: current.id } }, data: { organizationId: String(target) } });
+        await logActivity(tx, {
+          organizationId: String(target),
+          projectId: current.id,
+          environmentId: current.id,
+          userId: principal.user.id,
+          activity: "changed_organization",
+          scope: "Project",
+          itemId: current.id,
+          detail: {
+            name: current.name,
+            changes: [{ type: "Project", action: "changed", field: "organization", before: current.organizationId, after: String(target) }],
+          },
+        });
+        return ok(null);
+      }),
+    // A concurrent move or rename took the name in the target organization.
+    nameTakenThere,
+  );
   if (!outcome.ok) return outcome;
   return ok((await fetchProjectsWithPrimary(ctx.prisma, [project.id]))[0]);
 }

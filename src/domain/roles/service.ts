@@ -6,7 +6,8 @@ import { Prisma } from "../../generated/prisma/client.js";
 import type { Context } from "../../context.js";
 import { viewerOf } from "../../context.js";
 import { notFound } from "../../errors.js";
-import { isUniqueViolation } from "../../db/errors.js";
+import { answerUniqueViolation } from "../../db/unique-races.js";
+import { lockRow } from "../../db/row-locks.js";
 import { ok, refused, userError, userErrorsFromZod, type Outcome, type UserError } from "../../schema/payloads.js";
 import { parseIdFor } from "../../schema/ids.js";
 import { diffFields, logActivity } from "../activity/service.js";
@@ -47,14 +48,8 @@ const nameTakenError = (name: string): UserError =>
   userError(["name"], `A role named "${name}" already exists in this organization.`, "TAKEN");
 
 /** A unique violation (a concurrent change won the race): answered as TAKEN, nothing written. */
-async function onUniqueViolation<T>(run: () => Promise<Outcome<T>>, taken: () => UserError): Promise<Outcome<T>> {
-  try {
-    return await run();
-  } catch (error) {
-    if (isUniqueViolation(error)) return refused(taken());
-    throw error;
-  }
-}
+const onUniqueViolation = <T>(run: () => Promise<Outcome<T>>, taken: () => UserError): Promise<Outcome<T>> =>
+  answerUniqueViolation(run, () => refused<T>(taken()));
 
 /** Keeps the request's loaders in step with what a mutation wrote (the payload resolves through them). */
 function primeRole(ctx: Context, role: Role): void {
@@ -64,8 +59,12 @@ function primeOrganization(ctx: Context, org: Organization): void {
   ctx.loaders.organizationById.clear(org.id).prime(org.id, org);
 }
 
-/** Re-reads a role inside the transaction; NOT_FOUND when a concurrent delete removed it. */
+/**
+ * The role as stored now, locked until the transaction ends (concurrent changes
+ * of it queue); NOT_FOUND when a concurrent delete removed it.
+ */
 async function currentRole(tx: Tx, role: Role, id: string): Promise<Role> {
+  await lockRow(tx, "Role", role.id);
   const current = await tx.role.findUnique({ where: { id: role.id } });
   if (!current) throw notFound("Role", id);
   return current;
@@ -142,6 +141,8 @@ export async function deleteRole(ctx: Context, input: { id: string }): Promise<O
   if (!parsed.success) return refused(...userErrorsFromZod(parsed.error));
   const principal = viewerOf(ctx);
   const outcome = await ctx.prisma.$transaction(async (tx): Promise<Outcome<DeletedRole>> => {
+    // The organization first (the lock order of src/db/row-locks.ts): setting the default role locks it too.
+    await lockRow(tx, "Organization", role.organizationId);
     const before = await currentRole(tx, role, String(input.id));
     await tx.role.delete({ where: { id: before.id } });
     const cleared = await tx.organization.updateMany({
@@ -279,6 +280,7 @@ export async function setOrganizationDefaultRole(
   const requested = parsed.data.roleId ?? null;
   const principal = viewerOf(ctx);
   const outcome = await ctx.prisma.$transaction(async (tx): Promise<Outcome<DefaultRoleChange>> => {
+    await lockRow(tx, "Organization", org.id);
     const before = await tx.organization.findUnique({ where: { id: org.id } });
     if (!before) throw notFound("Organization", input.organizationId);
     let role: Role | null = null;
