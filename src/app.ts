@@ -1,9 +1,9 @@
-// The yoga instance: the schema and the plugins of src/http/ (key, error
-// codes, GraphiQL, health), limits, persisted operations and compiled
-// execution, in the order they must run. Tests call `app.yoga.fetch(...)`;
-// server.ts serves it.
+// The yoga instance: the schema and the plugins of src/http/ (request id,
+// input bounds, key, error codes, faults, GraphiQL, health), limits,
+// persisted operations and compiled execution, in the order they must run.
+// Tests call `app.yoga.fetch(...)`; server.ts serves it.
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
-import { GraphQLError, isInterfaceType, type GraphQLSchema } from "graphql";
+import { isInterfaceType, type GraphQLSchema } from "graphql";
 import { getSchema } from "./schema/index.js";
 import { setNodeTypes } from "./schema/global-id.js";
 import { createContext, type Context } from "./context.js";
@@ -15,7 +15,10 @@ import { principalFor, requireKeyPlugin } from "./http/auth.js";
 import { errorCodesPlugin } from "./http/error-codes.js";
 import { nodesLimitPlugin } from "./http/nodes-limit.js";
 import { healthPlugin } from "./http/health.js";
-import { ErrorCode } from "./errors.js";
+import { faultHandling, type FaultLog } from "./http/faults.js";
+import { REQUEST_ID_HEADER, requestIdPlugin } from "./http/request-id.js";
+import { inputBoundsPlugin } from "./http/input-bounds.js";
+import { setJsonSettingLimits } from "./domain/settings/validation.js";
 import type { Database } from "./db/client.js";
 import type { Config } from "./config.js";
 import { activityFeedFor, type ActivityFeed } from "./domain/activity/live.js";
@@ -47,14 +50,33 @@ function registerNodeTypes(schema: GraphQLSchema): void {
   if (node && isInterfaceType(node)) setNodeTypes(schema.getPossibleTypes(node).map((t) => t.name));
 }
 
-export function createApp(db: Database, config: Config): App {
+/** Seconds a client is told to wait (Retry-After) when the database cannot be reached: about a restart's length. */
+export const RETRY_AFTER_SECONDS = 5;
+
+export interface AppOptions {
+  /** Where each fault's one-line log goes (default: stderr; nowhere under NODE_ENV=test unless DEBUG_ERRORS is set). */
+  faultLog?: FaultLog;
+}
+
+export function createApp(db: Database, config: Config, options: AppOptions = {}): App {
   const schema = getSchema();
   registerNodeTypes(schema);
+  // The input schemas of settings are module-level: they read the limits from there.
+  setJsonSettingLimits({ maxBytes: config.MAX_JSON_SETTING_BYTES, maxDepth: config.MAX_JSON_SETTING_DEPTH });
+  const quiet = config.NODE_ENV === "test" && !config.DEBUG_ERRORS;
+  const faults = faultHandling({
+    log: options.faultLog ?? (quiet ? null : (line) => console.error(line)),
+    withStack: config.DEBUG_ERRORS,
+    retryAfterSeconds: RETRY_AFTER_SECONDS,
+  });
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: "/graphql",
     landingPage: false,
-    logging: config.NODE_ENV === "test" ? false : "info",
+    // yoga's own log, without its copy of every masked fault (the faults plugin logs each once, in one line).
+    logging: faults.yogaLogger(quiet ? "silent" : "info"),
+    // A body over the limit is answered 413 (Content-Length checked before reading, a streamed body as it is read).
+    maxRequestBodySize: config.MAX_REQUEST_BYTES,
     context: async ({ request }) => createContext(db, config, await principalFor(request, db)),
     graphiql: {
       title: "PostHog projects GraphQL API",
@@ -64,27 +86,17 @@ export function createApp(db: Database, config: Config): App {
     },
     // Serves GraphiQL's scripts and styles from this server (graphiqlAssetsPlugin): no CDN, works offline.
     renderGraphiQL: async (opts) => (await graphiql()).page(opts ?? {}),
-    maskedErrors: {
-      maskError(error) {
-        // Errors raised on purpose are GraphQLErrors (checked by name: graphql ships both an
-        // ESM and a CJS build, so `instanceof` can see two classes); anything else is a fault.
-        const isGraphQLError = (e: unknown): e is GraphQLError => e instanceof Error && e.name === "GraphQLError";
-        if (isGraphQLError(error) && (!error.originalError || isGraphQLError(error.originalError))) return error;
-        // A fault: log it whole here, send nothing of it (no stack, no SQL).
-        if (config.NODE_ENV !== "test" || process.env.DEBUG_ERRORS) console.error(error);
-        const gqlError = isGraphQLError(error) ? error : undefined;
-        return new GraphQLError("Unexpected error.", {
-          nodes: gqlError?.nodes,
-          path: gqlError?.path,
-          extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
-        });
-      },
-    },
+    // A fault answers a code and a fixed message, nothing of itself (no stack, no SQL).
+    maskedErrors: { maskError: (error) => faults.maskError(error) },
     // Keys travel in the Authorization header, never in cookies: no credentialed CORS.
-    cors: { credentials: false },
+    // Browsers may read the request id (to quote it) and Retry-After.
+    cors: { credentials: false, exposedHeaders: [REQUEST_ID_HEADER, "retry-after"] },
     plugins: [
-      healthPlugin(db),
+      requestIdPlugin(),
+      healthPlugin(db, { retryAfterSeconds: RETRY_AFTER_SECONDS }),
       graphiqlAssetsPlugin(),
+      // Before anything walks the document or the variables (the persisted-operations plugin included).
+      inputBoundsPlugin({ maxNesting: config.MAX_INPUT_NESTING, maxRequestBytes: config.MAX_REQUEST_BYTES }),
       // Before anything that reads the document: swaps a hash for its document.
       persistedOperationsPlugin({ mode: config.PERSISTED_OPERATIONS, manifestPath: config.PERSISTED_OPERATIONS_MANIFEST }),
       ...limitPlugins({
@@ -95,6 +107,7 @@ export function createApp(db: Database, config: Config): App {
         maxCost: config.MAX_QUERY_COST,
       }),
       errorCodesPlugin(),
+      faults.plugin,
       ...executionPlugins(),
       requireKeyPlugin(),
       nodesLimitPlugin(),

@@ -1,6 +1,9 @@
 // Environment variables, parsed and validated once at start.
 import { z } from "zod";
 
+/** The size and depth limits of JSON settings when the configuration does not say (src/domain/settings/validation.ts). */
+export const DEFAULT_JSON_SETTING_LIMITS = { maxBytes: 65_536, maxDepth: 16 } as const;
+
 const schema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
@@ -22,6 +25,24 @@ const schema = z.object({
   MAX_DIRECTIVES: z.coerce.number().int().min(0).default(20),
   MAX_TOKENS: z.coerce.number().int().min(100).default(3000),
   MAX_QUERY_COST: z.coerce.number().int().min(1).default(25000),
+  /** How deeply brackets may nest in a document (selections, arguments, list and object literals) and in the variables, checked before parsing (at most 512: deeper, graphql-js's recursive parser can overflow the stack). */
+  MAX_INPUT_NESTING: z.coerce.number().int().min(8).max(512).default(64),
+  /** The largest request body, in bytes (HTTP 413 above it). */
+  MAX_REQUEST_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+  /** The largest value of a JSON setting (e.g. extraSettings), in bytes of its JSON text. */
+  MAX_JSON_SETTING_BYTES: z.coerce.number().int().min(64).default(DEFAULT_JSON_SETTING_LIMITS.maxBytes),
+  /** How deeply a JSON setting's objects and arrays may nest. */
+  MAX_JSON_SETTING_DEPTH: z.coerce.number().int().min(1).max(64).default(DEFAULT_JSON_SETTING_LIMITS.maxDepth),
+  /** Node's server: how long a client has to send its headers, and its whole request, before the connection is dropped (slow senders). */
+  HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).default(10_000),
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000),
+  /** How long an idle keep-alive connection stays open. */
+  KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(5_000),
+  /** Any value but "0" or "false" adds the stack to each fault's log line (and logs faults under NODE_ENV=test). */
+  DEBUG_ERRORS: z
+    .string()
+    .optional()
+    .transform((v) => v !== undefined && v !== "" && v !== "0" && v !== "false"),
   /** Trusted documents (README "Typed clients"): `allow` runs queries, stored documents and automatic persisted queries; `only` runs only the manifest's documents. */
   PERSISTED_OPERATIONS: z.enum(["allow", "only"]).default("allow"),
   /** The persisted-documents manifest (sha256 hash → document) that `npm run codegen` writes. */

@@ -18,10 +18,14 @@ export const ErrorCode = {
   GRAPHQL_VALIDATION_FAILED: "GRAPHQL_VALIDATION_FAILED",
   /** The HTTP request itself is malformed (body, method, content type). */
   BAD_REQUEST: "BAD_REQUEST",
-  /** The request exceeds a limit (depth, cost, aliases, tokens). */
+  /** The request exceeds a limit (depth, cost, aliases, tokens, nesting of the document). */
   QUERY_TOO_COMPLEX: "QUERY_TOO_COMPLEX",
-  /** A fault of the server; details are logged, never sent. */
+  /** The request body is larger than MAX_REQUEST_BYTES. HTTP 413. */
+  PAYLOAD_TOO_LARGE: "PAYLOAD_TOO_LARGE",
+  /** A fault of the server; details are logged, never sent. HTTP 500 when the response has no data. */
   INTERNAL_SERVER_ERROR: "INTERNAL_SERVER_ERROR",
+  /** The database cannot be reached right now: retry after the `Retry-After` header's seconds. HTTP 503 when the response has no data. */
+  SERVICE_UNAVAILABLE: "SERVICE_UNAVAILABLE",
 } as const;
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -99,3 +99,63 @@ export function limitPlugins(limits: Limits): Plugin[] {
 export function isLimitError(message: string): boolean {
   return /limit of \d+ exceeded/.test(message);
 }
+
+/**
+ * How deeply `(`, `[` and `{` nest in a GraphQL document, counting until the
+ * depth passes `stopAbove`. A linear scan that skips strings, block strings
+ * and comments: it runs before graphql-js's parser, which recurses once per
+ * level and overflows the stack on a list literal a few thousand levels deep
+ * (well under MAX_TOKENS).
+ */
+export function documentNestingDepth(document: string, stopAbove = Infinity): number {
+  let depth = 0;
+  let deepest = 0;
+  for (let i = 0; i < document.length; i += 1) {
+    const c = document.charCodeAt(i);
+    if (c === 0x23 /* # */) {
+      while (i < document.length && document[i] !== "\n" && document[i] !== "\r") i += 1;
+    } else if (c === 0x22 /* " */) {
+      if (document.startsWith('"""', i)) {
+        // A block string ends at the next """ not escaped as \""".
+        i += 3;
+        while (i < document.length && !document.startsWith('"""', i)) i += document.startsWith('\\"""', i) ? 4 : 1;
+        i += 2;
+      } else {
+        i += 1;
+        while (i < document.length && document[i] !== '"' && document[i] !== "\n" && document[i] !== "\r") i += document[i] === "\\" ? 2 : 1;
+      }
+    } else if (c === 0x28 /* ( */ || c === 0x5b /* [ */ || c === 0x7b /* { */) {
+      depth += 1;
+      if (depth > deepest) {
+        deepest = depth;
+        if (deepest > stopAbove) return deepest;
+      }
+    } else if ((c === 0x29 /* ) */ || c === 0x5d /* ] */ || c === 0x7d) /* } */ && depth > 0) {
+      depth -= 1;
+    }
+  }
+  return deepest;
+}
+
+/**
+ * How deeply arrays and objects nest in a JSON value (a scalar is 0, `{}` and
+ * `[1]` are 1), counting until the depth passes `stopAbove`. Iterative: the
+ * value may be far deeper than the stack allows recursing.
+ */
+export function jsonNestingDepth(value: unknown, stopAbove = Infinity): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [current, depth] = stack.pop()!;
+    if (current === null || typeof current !== "object") continue;
+    const level = depth + 1;
+    if (level > deepest) {
+      deepest = level;
+      if (deepest > stopAbove) return deepest;
+    }
+    for (const child of Array.isArray(current) ? current : Object.values(current)) {
+      if (child !== null && typeof child === "object") stack.push([child, level]);
+    }
+  }
+  return deepest;
+}

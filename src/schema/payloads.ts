@@ -43,6 +43,28 @@ export type Outcome<T> = { ok: true; value: T } | { ok: false; userErrors: UserE
 
 export const ok = <T>(value: T): Outcome<T> => ({ ok: true, value });
 export const refused = <T = never>(...userErrors: UserError[]): Outcome<T> => ({ ok: false, userErrors });
+/**
+ * Thrown inside a transaction to roll back what it wrote so far and answer
+ * userErrors instead (a rule that can only be checked against the locked,
+ * current rows, after an earlier step wrote). `refusedOnRollback` turns it
+ * back into an outcome.
+ */
+export class RefusedInTransaction extends Error {
+  constructor(readonly userErrors: UserError[]) {
+    super("refused");
+  }
+}
+
+/** Runs `run` (a transaction); a RefusedInTransaction it throws is answered as the refusal it carries. */
+export async function refusedOnRollback<T>(run: () => Promise<Outcome<T>>): Promise<Outcome<T>> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof RefusedInTransaction) return refused(...error.userErrors);
+    throw error;
+  }
+}
+
 export const userError = (field: string[] | null, message: string, code: UserErrorCodeValue = "INVALID"): UserError => ({
   field: field ? ["input", ...field] : null,
   message,

@@ -29,7 +29,12 @@ export async function freePort(): Promise<number> {
 
 export interface PostgresServer {
   url: (database?: string) => string;
+  /** Stops the server and deletes its data. */
   stop: () => Promise<void>;
+  /** Stops the server but keeps its data (an outage); `start` brings it back. */
+  halt: () => Promise<void>;
+  /** Starts a halted server again, on the same port with the same data, and waits until it accepts connections. */
+  start: () => Promise<void>;
 }
 
 export async function startPostgresServer(name = "test"): Promise<PostgresServer> {
@@ -56,42 +61,56 @@ export async function startPostgresServer(name = "test"): Promise<PostgresServer
     stdio: "pipe",
   });
   const port = await freePort();
-  const child: ChildProcess = spawn(
-    ...run(join(bin, "postgres"), [
-      "-D", dataDir, "-p", String(port), "-h", "127.0.0.1", "-k", root,
-      "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=200",
-    ]),
-    { stdio: "ignore", detached: false },
-  );
+  const spawnPostgres = (): ChildProcess =>
+    spawn(
+      ...run(join(bin, "postgres"), [
+        "-D", dataDir, "-p", String(port), "-h", "127.0.0.1", "-k", root,
+        "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=200",
+      ]),
+      { stdio: "ignore", detached: false },
+    );
+  let child = spawnPostgres();
   const url = (database = "postgres") => `postgres://postgres@127.0.0.1:${port}/${database}`;
   const pg = (await import("pg")).default;
-  for (let attempt = 0; ; attempt += 1) {
-    const client = new pg.Client({ connectionString: url() });
-    try {
-      await client.connect();
-      await client.end();
-      break;
-    } catch (error) {
-      await client.end().catch(() => {});
-      if (attempt > 100) throw error;
-      await new Promise((r) => setTimeout(r, 100));
+  const waitUntilAccepting = async () => {
+    for (let attempt = 0; ; attempt += 1) {
+      const client = new pg.Client({ connectionString: url() });
+      try {
+        await client.connect();
+        await client.end();
+        break;
+      } catch (error) {
+        await client.end().catch(() => {});
+        if (attempt > 100) throw error;
+        await new Promise((r) => setTimeout(r, 100));
+      }
     }
-  }
+  };
+  await waitUntilAccepting();
+  const running = () => child.exitCode === null && child.signalCode === null;
+  const halt = async () => {
+    if (!running()) return;
+    const exited = new Promise((r) => child.once("exit", r));
+    // Signal postgres itself (runuser, its parent when we are root, ignores
+    // SIGINT): SIGINT is PostgreSQL's "fast" shutdown.
+    const pidFile = join(dataDir, "postmaster.pid");
+    const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, "utf8").split("\n")[0]) : NaN;
+    if (Number.isInteger(pid) && pid > 0) process.kill(pid, "SIGINT");
+    else child.kill("SIGTERM");
+    const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+    await exited;
+    clearTimeout(timer);
+  };
   return {
     url,
+    halt,
+    start: async () => {
+      if (running()) return;
+      child = spawnPostgres();
+      await waitUntilAccepting();
+    },
     stop: async () => {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once("exit", r));
-        // Signal postgres itself (runuser, its parent when we are root, ignores
-        // SIGINT): SIGINT is PostgreSQL's "fast" shutdown.
-        const pidFile = join(dataDir, "postmaster.pid");
-        const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, "utf8").split("\n")[0]) : NaN;
-        if (Number.isInteger(pid) && pid > 0) process.kill(pid, "SIGINT");
-        else child.kill("SIGTERM");
-        const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
-        await exited;
-        clearTimeout(timer);
-      }
+      await halt();
       rmSync(root, { recursive: true, force: true });
     },
   };

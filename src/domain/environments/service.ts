@@ -9,8 +9,8 @@ import { forbidden } from "../../errors.js";
 import { generateToken, TOKEN_PREFIX } from "../../auth/tokens.js";
 import { diffFields, logActivity } from "../activity/service.js";
 import { allSettings, LOGS_DEFAULTS, SETTINGS, SETTINGS_BY_KEY, SETTINGS_BY_POSTHOG_NAME, type StoredSettings } from "../settings/registry.js";
-import { applySettingsPatch, touchedSettings } from "../settings/validation.js";
-import { ok, refused, userErrorsFromZod, type Outcome } from "../../schema/payloads.js";
+import { applySettingsPatch, jsonSettingProblem, touchedSettings } from "../settings/validation.js";
+import { ok, refused, refusedOnRollback, RefusedInTransaction, userError, userErrorsFromZod, type Outcome, type UserError } from "../../schema/payloads.js";
 import { addProductIntentInput, completeOnboardingInput, logsConfigInput } from "./validation.js";
 import { requireAdminOf } from "./access.js";
 
@@ -191,20 +191,38 @@ export async function updateEnvironmentSettings(
     throw forbidden(`Only organization admins (level 8 or more) may change: ${adminOnly.join(", ")}.`);
   }
   // (Writing conversationsSettings.widget_public_token directly is refused by its validation.)
-  return ctx.prisma.$transaction(async (tx) => {
-    // The project's part first: it locks the project row before this locks the environment (the lock order of src/db/row-locks.ts).
-    const extraChanges = (await hooks.beforeWrite?.(tx)) ?? [];
-    const current = await lockedEnvironment(tx, env.id);
-    const settings = patchedSettings(settingsOf(current), patch);
-    const updated = await tx.environment.update({
-      where: { id: env.id },
-      data: { settings: settings as Prisma.InputJsonValue, ...(extra.name !== undefined ? { name: extra.name } : {}) },
+  return refusedOnRollback(() =>
+    ctx.prisma.$transaction(async (tx) => {
+      // The project's part first: it locks the project row before this locks the environment (the lock order of src/db/row-locks.ts).
+      const extraChanges = (await hooks.beforeWrite?.(tx)) ?? [];
+      const current = await lockedEnvironment(tx, env.id);
+      const settings = patchedSettings(settingsOf(current), patch);
+      const oversized = oversizedMerges(settings, patch);
+      // Thrown, not returned: the project's part above must roll back too.
+      if (oversized.length) throw new RefusedInTransaction(oversized);
+      const updated = await tx.environment.update({
+        where: { id: env.id },
+        data: { settings: settings as Prisma.InputJsonValue, ...(extra.name !== undefined ? { name: extra.name } : {}) },
+      });
+      // A project rename also renames its primary environment: list the field once.
+      const changes = [...extraChanges, ...environmentChanges(as.scope, current, updated).filter((c) => !extraChanges.some((e) => e.field === c.field))];
+      await log(tx, ctx, updated, as, "updated", updated.name, changes);
+      return ok(updated);
+    }),
+  );
+}
+
+/**
+ * Merged settings over the JSON limits: each write is checked alone by
+ * validation, but keys merged into a stored object can add up over writes.
+ */
+function oversizedMerges(settings: StoredSettings, patch: Record<string, unknown>): UserError[] {
+  return touchedSettings(patch)
+    .filter((s) => s.merge)
+    .flatMap((s) => {
+      const problem = jsonSettingProblem(settings[s.key]);
+      return problem ? [userError([s.key], `${problem} (with the keys already stored)`, "INVALID")] : [];
     });
-    // A project rename also renames its primary environment: list the field once.
-    const changes = [...extraChanges, ...environmentChanges(as.scope, current, updated).filter((c) => !extraChanges.some((e) => e.field === c.field))];
-    await log(tx, ctx, updated, as, "updated", updated.name, changes);
-    return ok(updated);
-  });
 }
 
 /**

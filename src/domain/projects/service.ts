@@ -4,7 +4,7 @@ import type { Environment, Prisma } from "../../generated/prisma/client.js";
 import { viewerOf, type Context } from "../../context.js";
 import { forbidden, notFound } from "../../errors.js";
 import { parseIdFor } from "../../schema/ids.js";
-import { ok, refused, userError, userErrorsFromZod, type Outcome } from "../../schema/payloads.js";
+import { ok, RefusedInTransaction, refused, userError, userErrorsFromZod, type Outcome } from "../../schema/payloads.js";
 import { diffFields, logActivity } from "../activity/service.js";
 import { touchedSettings } from "../settings/validation.js";
 import { environmentVisibleTo, requireAdminOf } from "../environments/access.js";
@@ -92,7 +92,7 @@ export async function updateProject(ctx: Context, input: unknown): Promise<Outco
         beforeWrite: async (tx) => {
           if (!ownChanges) return [];
           const current = await lockedProject(tx, project.id);
-          if (name !== undefined && (await nameTaken(tx, current.organizationId, name, current.id))) throw new NameTaken();
+          if (name !== undefined && (await nameTaken(tx, current.organizationId, name, current.id))) throw new RefusedInTransaction([taken("name")]);
           const wanted = {
             name: name ?? current.name,
             productDescription: productDescription === undefined ? current.productDescription : productDescription,
@@ -104,16 +104,10 @@ export async function updateProject(ctx: Context, input: unknown): Promise<Outco
       }),
     // The unique index caught a concurrent rename to the same name.
     () => refused<Environment>(taken("name")),
-  ).catch((error) => {
-    if (error instanceof NameTaken) return refused<Environment>(taken("name"));
-    throw error;
-  });
+  );
   if (!outcome.ok) return outcome;
   return ok((await fetchProjectsWithPrimary(ctx.prisma, [project.id]))[0]);
 }
-
-/** Thrown inside updateProject's transaction to roll it back; answered as the TAKEN userError. */
-class NameTaken extends Error {}
 
 /** The project row as stored now, locked until the transaction ends (see src/db/row-locks.ts). */
 async function lockedProject(tx: Tx, id: number) {

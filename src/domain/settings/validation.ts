@@ -2,6 +2,53 @@
 // invalid fields are reported together; valid ones come back normalized.
 import { z } from "zod";
 import { SETTINGS, type SettingDef, type StoredSettings } from "./registry.js";
+import { DEFAULT_JSON_SETTING_LIMITS } from "../../config.js";
+import { jsonNestingDepth } from "../../limits.js";
+
+export interface JsonSettingLimits {
+  /** The largest value, in bytes of its JSON text. */
+  maxBytes: number;
+  /** How deeply its objects and arrays may nest. */
+  maxDepth: number;
+}
+
+/**
+ * The limits every JSON setting is held to. Module state because the input
+ * schemas are built once at import; createApp sets it from the configuration
+ * (MAX_JSON_SETTING_BYTES, MAX_JSON_SETTING_DEPTH), anything else (CLI,
+ * scripts) gets the defaults.
+ */
+let jsonSettingLimits: JsonSettingLimits = { ...DEFAULT_JSON_SETTING_LIMITS };
+
+export function setJsonSettingLimits(limits: JsonSettingLimits): void {
+  jsonSettingLimits = { ...limits };
+}
+
+const formatBytes = (bytes: number) => (bytes >= 1024 * 1024 ? `${(bytes / (1024 * 1024)).toFixed(1)} MB` : bytes >= 1024 ? `${Math.ceil(bytes / 1024)} KB` : `${bytes} bytes`);
+
+/**
+ * Why a JSON value is over the limits, or null. Depth first, so a value too
+ * deep is never serialized; then the size of its JSON text. (A 1.4 MB
+ * extraSettings made every later read and write of its project slow.)
+ */
+export function jsonSettingProblem(value: unknown, limits: JsonSettingLimits = jsonSettingLimits): string | null {
+  if (value === null || typeof value !== "object") return null;
+  const depth = jsonNestingDepth(value, limits.maxDepth);
+  if (depth > limits.maxDepth) return `Must nest at most ${limits.maxDepth} levels of objects and arrays.`;
+  const bytes = Buffer.byteLength(JSON.stringify(value));
+  if (bytes > limits.maxBytes) return `Must be at most ${formatBytes(limits.maxBytes)} as JSON; this is ${formatBytes(bytes)}.`;
+  return null;
+}
+
+/** The size and depth check of JSON settings, before the setting's own rules (which would walk the whole value). */
+const withinJsonLimits = z.unknown().transform((value, ctx) => {
+  const problem = jsonSettingProblem(value);
+  if (problem) {
+    ctx.addIssue({ code: "custom", message: problem });
+    return z.NEVER;
+  }
+  return value;
+});
 
 /**
  * Null for a setting that has a default instead: one clear issue, before the
@@ -22,7 +69,7 @@ const notNull = z.unknown().transform((value, ctx) => {
 });
 
 function fieldSchema(setting: SettingDef): z.ZodType {
-  const base = setting.schema;
+  const base = setting.kind === "json" ? withinJsonLimits.pipe(setting.schema as z.ZodType<unknown, any>) : setting.schema;
   const withNull = setting.nullable ? base.nullable() : notNull.pipe(base as z.ZodType<unknown, any>);
   return withNull.optional();
 }
