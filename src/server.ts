@@ -1,12 +1,17 @@
-// Starts the HTTP server: opens (and on the embedded database, migrates and
-// seeds) the database, serves the app, and shuts down gracefully: on SIGTERM or
-// SIGINT it stops accepting, finishes the requests in flight, closes the
-// database and exits 0 (a signal during start-up exits 0 as soon as it can).
-import { createServer, type Server } from "node:http";
+// Starts the HTTP server. It binds the port first, so a second `npm start`
+// that finds the port taken exits 1 having opened nothing, and answers 503
+// (retry) until the app is ready; then it opens the database (the embedded one
+// locked to this process, migrated and seeded) and serves the app. It shuts
+// down gracefully: on SIGTERM or SIGINT it stops accepting, finishes the
+// requests in flight, closes the database and exits 0 (a signal during start-up
+// exits 0 as soon as the step in progress is done).
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { waitForCohortCalculations } from "./domain/cohorts/calculation.js";
-import { loadConfig } from "./config.js";
+import { loadConfig, type Config } from "./config.js";
 import { openConfiguredDatabase, type Database } from "./db/client.js";
 import { createApp } from "./app.js";
+import { applyServerLimits } from "./http/node-server.js";
+import { ErrorCode } from "./errors.js";
 import { isEmpty, issueDemoKey, seedDemo } from "./db/seed.js";
 import type { ActivityFeed } from "./domain/activity/live.js";
 
@@ -14,6 +19,8 @@ import type { ActivityFeed } from "./domain/activity/live.js";
 const SHUTDOWN_GRACE_MS = 10_000;
 
 let stopping = false;
+/** Serving the app (until then requests are answered by answerStarting). */
+let ready = false;
 let db: Database | undefined;
 let server: Server | undefined;
 let live: ActivityFeed | undefined;
@@ -37,7 +44,7 @@ async function shutdown(signal: string) {
   }
   stopping = true;
   // Still starting: start() notices `stopping` at its next step and exits.
-  if (server?.listening) await drain(signal);
+  if (ready) await drain(signal);
 }
 
 /** Stops accepting, lets the requests in flight finish, then closes the database and exits 0. */
@@ -61,9 +68,65 @@ async function drain(reason: string) {
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
 process.on("SIGINT", () => void shutdown("SIGINT"));
 
+/**
+ * The answer while the database opens: /healthz 200 (the process answers),
+ * /readyz 503, anything else 503 with a GraphQL error to retry shortly.
+ */
+function answerStarting(req: IncomingMessage, res: ServerResponse): void {
+  const path = (req.url ?? "/").split("?")[0];
+  if (path === "/healthz") {
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ status: "ok" }));
+    return;
+  }
+  const body =
+    path === "/readyz"
+      ? { status: "unavailable" }
+      : { errors: [{ message: "The server is starting: retry in a moment.", extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } }] };
+  // `connection: close`: the request body is not read, so the connection cannot carry another request.
+  res.writeHead(503, { "content-type": "application/json; charset=utf-8", "retry-after": "1", connection: "close" });
+  res.end(JSON.stringify(body));
+}
+
+/** Binds the port; rejects with a one-line reason (the port is taken, no permission, ...). */
+function listen(http: Server, config: Config): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const failed = (error: NodeJS.ErrnoException) =>
+      reject(
+        new Error(
+          error.code === "EADDRINUSE"
+            ? `port ${config.PORT} on ${config.HOST} is already in use (another server?): stop that process, or set PORT to a free port.`
+            : `cannot listen on ${config.HOST}:${config.PORT}: ${error.code ?? ""} ${error.message}`.replace(/ +/g, " "),
+        ),
+      );
+    http.once("error", failed);
+    http.listen(config.PORT, config.HOST, () => {
+      http.off("error", failed);
+      resolve();
+    });
+  });
+}
+
 async function start() {
   const config = loadConfig();
-  db = await openConfiguredDatabase(config);
+  // Requests go to answerStarting until the app is ready, then to the app.
+  let handle: (req: IncomingMessage, res: ServerResponse) => void = answerStarting;
+  const http = createServer((req, res) => handle(req, res));
+  server = http;
+  // Slow senders are dropped within seconds (before listen(): Node reads the check interval then).
+  applyServerLimits(http, config);
+  // The port first: a second server that finds it taken exits before it opens, migrates or writes anything.
+  await listen(http, config);
+  http.on("error", (error: NodeJS.ErrnoException) => {
+    console.error(`HTTP server failed: ${error.code ?? ""} ${error.message}`.replace(/ +/g, " "));
+    void exit(1);
+  });
+  const address = http.address();
+  const port = typeof address === "object" && address ? address.port : config.PORT;
+  const base = `http://localhost:${port}`;
+  if (stopping) return exit(0);
+
+  // The embedded database is locked to this process first: another that has it open fails this at once.
+  db = await openConfiguredDatabase(config, { role: "server", url: `${base}/graphql` });
   if (stopping) return exit(0);
 
   if (db.kind === "pglite" && config.SEED_DEMO === "true" && (await isEmpty(db.prisma))) {
@@ -74,21 +137,12 @@ async function start() {
 
   const app = createApp(db, config);
   live = app.live;
-  const http = createServer(app.yoga);
-  server = http;
-  http.keepAliveTimeout = 5_000;
-  http.on("error", (error: NodeJS.ErrnoException) => {
-    console.error(`Cannot listen on ${config.HOST}:${config.PORT}: ${error.code ?? ""} ${error.message}`.trim());
-    void exit(1);
-  });
+  handle = (req, res) => void app.yoga(req, res);
+  ready = true;
 
-  http.listen(config.PORT, config.HOST, () => {
-    const address = http.address();
-    const port = typeof address === "object" && address ? address.port : config.PORT;
-    const base = `http://localhost:${port}`;
-    console.log(`GraphQL API on ${base}/graphql (${db!.kind === "pglite" ? `embedded database in ${config.DATA_DIR}` : "PostgreSQL"})`);
-    if (demoKey) {
-      console.log(`
+  console.log(`GraphQL API on ${base}/graphql (${db.kind === "pglite" ? `embedded database in ${config.DATA_DIR}` : "PostgreSQL"})`);
+  if (demoKey) {
+    console.log(`
 Demo API key (all scopes; a new one is issued at every start): ${demoKey}
 
 Try it:
@@ -99,10 +153,7 @@ Try it:
 GraphiQL: open ${base}/graphql and set the header
   {"Authorization": "Bearer ${demoKey}"}
 `);
-    }
-    // A signal that came while listen() was pending.
-    if (stopping) void drain("Signal during start-up");
-  });
+  }
 }
 
 start().catch((error: unknown) => {

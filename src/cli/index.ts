@@ -186,6 +186,11 @@ function help(): string {
     lines.push(`  ${name.padEnd(18)} ${c.summary}`);
     for (const [opt, spec] of Object.entries(c.options)) lines.push(`      --${opt.padEnd(14)} ${spec.required ? "(required) " : ""}${spec.help}`);
   }
+  lines.push(
+    "",
+    "Exit codes: 0 done, 1 failed, 2 usage error.",
+    "The embedded database (DATA_DIR) is open in one process at a time: stop the server before running a command (exit 1 otherwise).",
+  );
   return lines.join("\n");
 }
 
@@ -196,7 +201,9 @@ export interface CliOptions {
 
 /**
  * Runs one command; answers the exit code: 0 done, 1 the command failed (e.g. no
- * such user), 2 a usage error (unknown command or option, missing or bad value).
+ * such user, or the embedded database is open in another process such as the
+ * server: nothing was done), 2 a usage error (unknown command or option, missing
+ * or bad value).
  */
 export async function runCli(argv: string[], options: CliOptions = {}): Promise<number> {
   const [name, ...rest] = argv;
@@ -226,7 +233,8 @@ export async function runCli(argv: string[], options: CliOptions = {}): Promise<
   }
   let db: Database | undefined = options.database;
   try {
-    db ??= await openConfiguredDatabase(loadConfig());
+    // On the embedded database, fails at once (exit 1, nothing done) while another process has it open.
+    db ??= await openConfiguredDatabase(loadConfig(), { role: "cli", command: name });
     await command.run(db, values);
     return 0;
   } catch (error) {

@@ -2,7 +2,7 @@
 // or in memory) or a PostgreSQL server named by DATABASE_URL. Both are reached
 // through a Prisma driver adapter, so the rest of the code cannot tell them apart.
 import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
+import { dirname, relative } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaPg } from "@prisma/adapter-pg";
@@ -11,6 +11,7 @@ import type { SqlDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import { PrismaClient, type Prisma } from "../generated/prisma/client.js";
 import { SqlCounter, countingAdapter } from "./sql-counter.js";
 import { applyMigrations, type SqlExecutor } from "./migrate.js";
+import { lockDataDir, type LockHolder } from "./data-dir-lock.js";
 
 export type { PrismaClient };
 
@@ -82,6 +83,8 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     const pool = new pg.Pool({
       connectionString: target.url,
       max: target.poolSize ?? 10,
+      // A database host that drops packets fails a request in seconds (answered 503), instead of hanging it.
+      connectionTimeoutMillis: 5_000,
       // For db.sql's rows (Prisma's adapter brings its own parsers per query).
       types: { getTypeParser: (oid: number, format?: string) => (oid === TIMESTAMPTZ_OID && format !== "binary" ? parseTimestamptz : pg.types.getTypeParser(oid, format as "text")) },
     });
@@ -128,11 +131,52 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   };
 }
 
-/** Opens the database the configuration names and brings its schema up to date. */
-export async function openConfiguredDatabase(config: { DATABASE_URL?: string; DATA_DIR: string }): Promise<Database> {
-  const db = await openDatabase(
-    config.DATABASE_URL ? { kind: "postgres", url: config.DATABASE_URL } : { kind: "pglite", dataDir: config.DATA_DIR },
-  );
-  if (db.kind === "pglite") await applyMigrations(db.exec);
+/**
+ * Opens the embedded database in dataDir, holding the directory's lock until
+ * close (src/db/data-dir-lock.ts): throws DataDirInUseError, before anything
+ * touches the directory, when another process has it open.
+ */
+export async function openEmbeddedDatabase(dataDir: string, holder: LockHolder): Promise<Database> {
+  const lock = await lockDataDir(dataDir, holder);
+  let db: Database;
+  try {
+    db = await openDatabase({ kind: "pglite", dataDir });
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+  return {
+    ...db,
+    async close() {
+      try {
+        await db.close();
+      } finally {
+        await lock.release();
+      }
+    },
+  };
+}
+
+/**
+ * Opens the database the configuration names and brings its schema up to date.
+ * `holder` says who this process is to another that finds the embedded database taken.
+ */
+export async function openConfiguredDatabase(
+  config: { DATABASE_URL?: string; DATA_DIR: string },
+  holder: LockHolder = { role: "other", command: scriptName() },
+): Promise<Database> {
+  if (config.DATABASE_URL) return openDatabase({ kind: "postgres", url: config.DATABASE_URL });
+  const db = await openEmbeddedDatabase(config.DATA_DIR, holder);
+  try {
+    await applyMigrations(db.exec);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
   return db;
+}
+
+/** This process's script, relative to the working directory (for a holder that did not say what it is). */
+function scriptName(): string | undefined {
+  return process.argv[1] ? relative(process.cwd(), process.argv[1]) || undefined : undefined;
 }
