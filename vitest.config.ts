@@ -10,6 +10,9 @@ import { findPostgresBin } from "./test/helpers/postgres-server.js";
 // one, and two GraphQL realms cannot share a schema.
 const graphqlCjs = createRequire(import.meta.url).resolve("graphql");
 
+/** What the database projects never run: scratch copies, data folders, the benchmark, and the unit tier. */
+const dbExclude = [...configDefaults.exclude, "scratch/**", ".data/**", "bench/**", "test/unit/**"];
+
 const withPostgres = process.env.TEST_DB !== "pglite" && findPostgresBin() !== null;
 
 export default defineConfig({
@@ -22,9 +25,11 @@ export default defineConfig({
     exclude: [...configDefaults.exclude, "scratch/**", ".data/**", "bench/**"],
     env: { NODE_ENV: "test" },
     projects: [
-      { extends: true, test: { name: "pglite", env: { TEST_DB: "pglite", NODE_ENV: "test" }, globalSetup: ["test/global-setup.ts"] } },
+      // Pure rules (policy, scopes, diffs, page windows, ...): no database, run once.
+      { extends: true, test: { name: "unit", include: ["test/unit/**/*.test.ts"] } },
+      { extends: true, test: { name: "pglite", exclude: [...dbExclude], env: { TEST_DB: "pglite", NODE_ENV: "test" }, globalSetup: ["test/global-setup.ts"] } },
       ...(withPostgres
-        ? [{ extends: true as const, test: { name: "postgres", env: { TEST_DB: "postgres", NODE_ENV: "test" }, globalSetup: ["test/global-setup.ts"] } }]
+        ? [{ extends: true as const, test: { name: "postgres", exclude: [...dbExclude], env: { TEST_DB: "postgres", NODE_ENV: "test" }, globalSetup: ["test/global-setup.ts"] } }]
         : []),
     ],
   },

@@ -5,7 +5,7 @@
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
 import { isInterfaceType, type GraphQLSchema } from "graphql";
 import { getSchema } from "./schema/index.js";
-import { setNodeTypes } from "./schema/global-id.js";
+import { setNodeTypes } from "./domain/ids.js";
 import { createContext, type Context } from "./context.js";
 import { limitPlugins } from "./limits.js";
 import { persistedOperationsPlugin } from "./persisted.js";

@@ -12,6 +12,7 @@ import { createApiKey, listApiKeys, revokeApiKey } from "../auth/api-keys.js";
 import { ALL_SCOPES, isValidScope } from "../auth/scopes.js";
 import { MembershipLevel } from "../auth/levels.js";
 import { extraCommands } from "./domain-commands.js";
+import { isUuid, parseRowId } from "../domain/ids.js";
 
 export interface Command {
   summary: string;
@@ -24,7 +25,6 @@ export class UsageError extends Error {}
 export const usage = (message: string) => new UsageError(message);
 
 const LEVELS: Record<string, number> = { member: MembershipLevel.MEMBER, admin: MembershipLevel.ADMIN, owner: MembershipLevel.OWNER };
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 
@@ -41,7 +41,7 @@ async function userByEmail(db: Database, email: string) {
 }
 
 async function orgByIdOrSlug(db: Database, ref: string) {
-  const org = UUID.test(ref)
+  const org = isUuid(ref)
     ? await db.prisma.organization.findUnique({ where: { id: ref.toLowerCase() } })
     : await db.prisma.organization.findUnique({ where: { slug: ref } });
   if (!org) throw new Error(`No organization ${ref}.`);
@@ -134,7 +134,7 @@ export const commands: Record<string, Command> = {
       const bad = scopes.filter((s) => !isValidScope(s));
       if (bad.length) throw usage(`Unknown scope(s): ${bad.join(", ")}; use * or ${ALL_SCOPES.join(",")}.`);
       const projects = list(o.projects);
-      if (projects.some((p) => !/^[1-9][0-9]{0,9}$/.test(p) || Number(p) > 2147483647)) throw usage("--projects must be positive integer ids.");
+      if (projects.some((p) => parseRowId(p) === null)) throw usage("--projects must be positive integer ids.");
       const user = await userByEmail(db, String(o.email));
       // Limits name the user's own organizations, stored by id (as memberships are matched).
       const orgIds: string[] = [];
@@ -172,7 +172,7 @@ export const commands: Record<string, Command> = {
     options: { id: { type: "string", required: true, help: "the key's id (from key:list)" } },
     async run(db, o) {
       const id = String(o.id).trim();
-      if (!UUID.test(id)) throw usage("--id must be a key id from key:list.");
+      if (!isUuid(id)) throw usage("--id must be a key id from key:list.");
       if (!(await revokeApiKey(db.prisma, id.toLowerCase()))) throw new Error(`No active key ${id}.`);
       console.log(`Revoked key ${id.toLowerCase()}.`);
     },

@@ -12,7 +12,7 @@ import { DateTimeResolver, JSONResolver, UUIDResolver } from "graphql-scalars";
 import type { Context } from "../context.js";
 import type { Scope } from "../auth/scopes.js";
 import { ErrorCode, apiError, badUserInput, forbidden, unauthenticated } from "../errors.js";
-import { decodeId, encodeId } from "./global-id.js";
+import { decodeId, encodeId } from "../domain/ids.js";
 
 export interface ConnectionExtras {
   totalCount: number;

@@ -12,7 +12,7 @@ import "../domain/environments/schema.js";
 import "../domain/roles/schema.js";
 import "../domain/annotations/schema.js";
 import "../domain/cohorts/schema.js";
-import "../domain/activity/subscription.js";
+import "../domain/activity/schema-subscription.js";
 
 let built: GraphQLSchema | undefined;
 

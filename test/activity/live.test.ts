@@ -8,7 +8,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeEach, describe, expect, inject, it } from "vitest";
 // Registers the subscription before the app builds its schema (also imported by src/schema/index.ts).
-import "../../src/domain/activity/subscription.js";
+import "../../src/domain/activity/schema-subscription.js";
 import { activityFeedFor, type ActivityFeed } from "../../src/domain/activity/live.js";
 import { logActivity } from "../../src/domain/activity/service.js";
 import { openDatabase, type Database } from "../../src/db/client.js";

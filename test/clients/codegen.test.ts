@@ -12,7 +12,7 @@ import { describe, expect, expectTypeOf, it } from "vitest";
 import { GENERATED_DIR, MANIFEST_PATH, ROOT, generateExamples } from "../../examples/generate.js";
 import { setupTestApp } from "../helpers/app.js";
 import { insertEnvironment, insertProject } from "../../src/domain/projects/records.js";
-import { encodeId } from "../../src/schema/global-id.js";
+import { encodeId } from "../../src/domain/ids.js";
 
 // Generate first: the client imports the generated documents.
 await generateExamples();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { setupTestApp } from "../helpers/app.js";
 import { MembershipLevel } from "../../src/auth/levels.js";
-import { encodeId } from "../../src/schema/global-id.js";
+import { encodeId } from "../../src/domain/ids.js";
 import { insertEnvironment, insertProject } from "../../src/domain/projects/records.js";
 import { waitForCohortCalculations } from "../../src/domain/cohorts/calculation.js";
 import { BEHAVIORAL_MESSAGE } from "../../src/domain/cohorts/calculation.js";

@@ -4,7 +4,7 @@
 // for the others, one activity entry whose "before" is the original org.
 import { describe, expect, it } from "vitest";
 import { setupTestApp } from "../helpers/app.js";
-import { encodeId } from "../../src/schema/global-id.js";
+import { encodeId } from "../../src/domain/ids.js";
 import { helpers, MembershipLevel, orgGid, projectGid } from "../projects/support.js";
 import { all, changeOf, expectNoFaults, outcomes, payloads, USER_ERRORS } from "./support.js";
 

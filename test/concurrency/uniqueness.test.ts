@@ -5,7 +5,7 @@
 // nothing is counted twice or lost.
 import { describe, expect, it } from "vitest";
 import { setupTestApp } from "../helpers/app.js";
-import { encodeId } from "../../src/schema/global-id.js";
+import { encodeId } from "../../src/domain/ids.js";
 import { helpers, MembershipLevel, orgGid, projectGid } from "../projects/support.js";
 import { all, expectNoFaults, outcomes, payloads, told, USER_ERRORS } from "./support.js";
 

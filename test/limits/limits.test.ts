@@ -1,4 +1,4 @@
-import { encodeId } from "../../src/schema/global-id.js";
+import { encodeId } from "../../src/domain/ids.js";
 // Every request is bounded before it runs: depth, aliases, directives and
 // tokens (graphql-armor), and a GitHub-like cost (each object 1, scalars 0, a
 // connection multiplies what it selects by `first`/`last`, default 20). A

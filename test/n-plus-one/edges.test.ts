@@ -34,7 +34,7 @@ import { getSchema } from "../../src/schema/index.js";
 import { createApp } from "../../src/app.js";
 import { loadConfig } from "../../src/config.js";
 import { MembershipLevel } from "../../src/auth/levels.js";
-import { encodeId } from "../../src/schema/global-id.js";
+import { encodeId } from "../../src/domain/ids.js";
 import { insertEnvironment, insertProject } from "../../src/domain/projects/records.js";
 
 const t = await setupTestApp();

@@ -4,7 +4,7 @@
 // input: garbage ids, out-of-range page sizes, wrongly typed variables.
 import { describe, expect, it } from "vitest";
 import { setupTestApp } from "../helpers/app.js";
-import { encodeId } from "../../src/schema/global-id.js";
+import { encodeId } from "../../src/domain/ids.js";
 import { environmentGid, helpers, MembershipLevel, orgGid, projectGid, USER_ERRORS } from "./support.js";
 
 const t = await setupTestApp();

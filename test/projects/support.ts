@@ -6,7 +6,7 @@ import type { setupTestApp } from "../helpers/app.js";
 import { MembershipLevel } from "../../src/auth/levels.js";
 import { ALL_SCOPES } from "../../src/auth/scopes.js";
 import { insertEnvironment, insertProject } from "../../src/domain/projects/records.js";
-import { encodeId } from "../../src/schema/global-id.js";
+import { encodeId } from "../../src/domain/ids.js";
 
 export type T = Awaited<ReturnType<typeof setupTestApp>>;
 

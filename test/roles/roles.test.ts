@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { setupTestApp } from "../helpers/app.js";
 import { MembershipLevel } from "../../src/auth/levels.js";
-import { encodeId } from "../../src/schema/global-id.js";
+import { encodeId } from "../../src/domain/ids.js";
 
 const t = await setupTestApp();
 const prisma = t.db.prisma;

@@ -23,6 +23,7 @@ import {
   type AnnotationListArgs,
 } from "./service.js";
 import { CONTENT_MAX_LENGTH, SEARCH_MAX_LENGTH } from "./validation.js";
+import { parseRowId } from "../ids.js";
 
 export const AnnotationScopeEnum = builder.enumType("AnnotationScope", {
   description: "Where an annotation shows: on one insight, one dashboard, the whole project, or every project of the organization.",
@@ -52,7 +53,7 @@ export const AnnotationRef = builder.loadableNode("Annotation", {
   id: { resolve: (a: Annotation) => a.id },
   authScopes: { scope: "annotation:read" },
   load: async (ids: string[], ctx: Context) => {
-    const wanted = ids.map((id) => (/^[1-9][0-9]{0,9}$/.test(id) && Number(id) <= 2147483647 ? Number(id) : null));
+    const wanted = ids.map(parseRowId);
     const valid = wanted.filter((id): id is number => id !== null);
     const found = await loadVisibleAnnotations(ctx, valid);
     const byId = new Map(valid.map((id, i) => [id, found[i]]));

@@ -8,13 +8,14 @@ import { Prisma } from "../../generated/prisma/client.js";
 import { viewerOf, type Context } from "../../context.js";
 import { notFound } from "../../errors.js";
 import type { Principal } from "../../auth/principal.js";
-import { parseIdFor } from "../../schema/ids.js";
+import { parseIdFor } from "../ids.js";
 import { lockRow } from "../../db/row-locks.js";
 import { loadPagesByParent, type Connection, type ConnectionArgs, type FieldSelection } from "../../schema/connections.js";
-import { ok, refused, userError, userErrorsFromZod, type Outcome, type UserError } from "../../schema/payloads.js";
+import { ok, refused, userError, userErrorsFromZod, type Outcome, type UserError } from "../outcome.js";
 import { diffFields, logActivity } from "../activity/service.js";
 import { environmentVisibleTo, getVisibleEnvironment } from "../environments/access.js";
 import { createAnnotationInput, updateAnnotationInput, type AnnotationScopeValue } from "./validation.js";
+import { containsPattern } from "../../db/like.js";
 
 type Tx = Prisma.TransactionClient;
 
@@ -75,8 +76,6 @@ export interface AnnotationListArgs extends ConnectionArgs {
   dateTo?: Date | null;
 }
 
-/** `%term%` with LIKE's wildcards and escape character escaped (PostgreSQL's default escape is `\`). */
-export const containsPattern = (term: string) => `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 /**
  * Each environment's annotations, as rows of `t` with the environment in

@@ -8,6 +8,7 @@
 import { Prisma, type PrismaClient } from "../../generated/prisma/client.js";
 import type { CohortFilters, FilterGroup, PersonFilter } from "./validation.js";
 import { filtersOf } from "./validation.js";
+import { likeEscape } from "../../db/like.js";
 
 type Sql = Prisma.Sql;
 
@@ -22,7 +23,6 @@ export const QUERY_MESSAGE =
 const NUMERIC = "^\\s*[-+]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][-+]?[0-9]+)?\\s*$";
 
 const text = (v: unknown) => (typeof v === "string" ? v : typeof v === "boolean" ? (v ? "true" : "false") : String(v));
-const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /** The SQL condition of one person property filter on `p` (a "Person" row); never NULL. */
 function personCondition(f: PersonFilter, patterns: string[]): Sql {

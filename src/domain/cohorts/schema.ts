@@ -12,6 +12,8 @@ import { EnvironmentRef } from "../environments/schema.js";
 import { COHORT_FROM, COHORT_SELECT, type CohortRow } from "./loaders.js";
 import { cohortVisible, createCohort, deleteCohort, getVisibleCohort, restoreCohort, updateCohort } from "./service.js";
 import { COHORT_NAME_MAX, COHORT_TYPES } from "./validation.js";
+import { parseRowId } from "../ids.js";
+import { containsPattern } from "../../db/like.js";
 
 export const CohortType = builder.enumType("CohortType", {
   description: "What defines a cohort's members (PostHog's `cohort_type`).",
@@ -38,7 +40,7 @@ export const CohortRef = builder.loadableNode("Cohort", {
   id: { resolve: (c: CohortRow) => c.id },
   authScopes: { scope: "cohort:read" },
   load: async (ids: string[], ctx: Context) => {
-    const wanted = ids.map((id) => (/^[1-9][0-9]{0,9}$/.test(id) && Number(id) <= 2147483647 ? Number(id) : null));
+    const wanted = ids.map(parseRowId);
     const rows = await ctx.loaders.cohortById.loadMany(wanted.filter((id): id is number => id !== null));
     const byId = new Map(rows.flatMap((r) => (r && !(r instanceof Error) ? [[r.id, r] as const] : [])));
     return wanted.map((id, i) => {
@@ -104,7 +106,7 @@ const CohortConnection = builder.connectionObject({
 /** Pages of not-deleted cohorts of many environments at once (one statement). */
 function loadCohortPages(ctx: Context, environmentIds: number[], args: ConnectionArgs & { search?: string | null; type?: "STATIC" | "DYNAMIC" | null }, info: FieldSelection) {
   const conditions = [Prisma.sql`NOT t.deleted`];
-  if (args.search) conditions.push(Prisma.sql`t.name ILIKE ${`%${args.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`}`);
+  if (args.search) conditions.push(Prisma.sql`t.name ILIKE ${containsPattern(args.search)}`);
   if (args.type) conditions.push(Prisma.sql`t."isStatic" = ${args.type === "STATIC"}`);
   return loadPagesByParent<CohortRow>(
     ctx.db,

@@ -3,8 +3,8 @@
 // the rules between fields (static ↔ persons, filters xor query, cohortType
 // agreeing with what the filters imply). Every problem is reported at once.
 import { z } from "zod";
-import type { UserError } from "../../schema/payloads.js";
-import { userError, userErrorsFromZod } from "../../schema/payloads.js";
+import { type UserError } from "../outcome.js";
+import { userError, userErrorsFromZod } from "../outcome.js";
 
 export const COHORT_NAME_MAX = 400;
 export const COHORT_DESCRIPTION_MAX = 1000;

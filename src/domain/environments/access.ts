@@ -3,7 +3,7 @@
 import type { Environment } from "../../generated/prisma/client.js";
 import { viewerOf, type Context } from "../../context.js";
 import { forbidden, notFound } from "../../errors.js";
-import { parseIdFor } from "../../schema/ids.js";
+import { parseIdFor } from "../ids.js";
 import type { Principal } from "../../auth/principal.js";
 
 export function environmentVisibleTo(principal: Principal, env: Pick<Environment, "organizationId" | "projectId" | "id" | "isPendingDeletion">): boolean {

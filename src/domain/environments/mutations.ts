@@ -2,7 +2,7 @@
 import type { Environment } from "../../generated/prisma/client.js";
 import { viewerOf, type Context } from "../../context.js";
 import { notFound } from "../../errors.js";
-import { ok, refused, userError, userErrorsFromZod, type Outcome } from "../../schema/payloads.js";
+import { ok, refused, userError, userErrorsFromZod, type Outcome } from "../outcome.js";
 import { logActivity } from "../activity/service.js";
 import { insertEnvironment } from "../projects/records.js";
 import { getVisibleProject } from "../projects/service.js";

@@ -6,12 +6,13 @@ import { builder } from "../../schema/builder.js";
 import { viewerOf, type Context } from "../../context.js";
 import { notFound } from "../../errors.js";
 import { pagedField } from "../../schema/paged-field.js";
-import { definePayload, toPayload, type UserError } from "../../schema/payloads.js";
+import { definePayload, toPayload } from "../../schema/payloads.js";
+import { type UserError } from "../outcome.js";
 import { OrganizationRef } from "../organizations/schema.js";
 import { ProjectRef } from "../projects/schema.js";
 import { ActivityConnection, activityQuery } from "../activity/schema.js";
 import { settingInputFields } from "../settings/schema.js";
-import { addTeamFields } from "./team-fields.js";
+import { addEnvironmentFields } from "./schema-environment-fields.js";
 import * as team from "./service.js";
 import { environmentVisibleTo, getVisibleEnvironment } from "./access.js";
 import { createEnvironment, deleteEnvironment, updateEnvironment } from "./mutations.js";
@@ -43,7 +44,7 @@ export const EnvironmentRef = builder.loadableNode("Environment", {
   }),
 });
 
-addTeamFields<Environment>(EnvironmentRef, (e) => e, { includeEnvironmentOnly: true });
+addEnvironmentFields<Environment>(EnvironmentRef, (e) => e, { includeEnvironmentOnly: true });
 
 export const IngestionRestrictionType = builder.enumType("EventIngestionRestrictionType", {
   description: "What ingestion does with matching events.",

@@ -10,7 +10,7 @@ import { generateToken, TOKEN_PREFIX } from "../../auth/tokens.js";
 import { diffFields, logActivity } from "../activity/service.js";
 import { allSettings, LOGS_DEFAULTS, SETTINGS, SETTINGS_BY_KEY, SETTINGS_BY_POSTHOG_NAME, type StoredSettings } from "../settings/registry.js";
 import { applySettingsPatch, jsonSettingProblem, touchedSettings } from "../settings/validation.js";
-import { ok, refused, refusedOnRollback, RefusedInTransaction, userError, userErrorsFromZod, type Outcome, type UserError } from "../../schema/payloads.js";
+import { ok, refused, refusedOnRollback, RefusedInTransaction, userError, userErrorsFromZod, type Outcome, type UserError } from "../outcome.js";
 import { addProductIntentInput, completeOnboardingInput, logsConfigInput } from "./validation.js";
 import { requireAdminOf } from "./access.js";
 

@@ -8,6 +8,7 @@ import { pagedField } from "../../schema/paged-field.js";
 import { definePayload, toPayload } from "../../schema/payloads.js";
 import { UserRef } from "../users/schema.js";
 import { callerLevelIn, createOrganization, getCurrentOrganization, getVisibleOrganization, updateOrganization } from "./service.js";
+import { isUuid } from "../ids.js";
 
 export const MembershipLevelEnum = builder.enumType("OrganizationMembershipLevel", {
   description: "A member's level in an organization (PostHog's numeric levels 1, 8 and 15).",
@@ -24,8 +25,6 @@ export function membershipLevelOf(level: number | null): 1 | 8 | 15 | null {
   return level >= 15 ? 15 : level >= 8 ? 8 : 1;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 export const OrganizationRef = builder.loadableNode("Organization", {
   description: "A PostHog organization: members, projects and roles belong to one.",
   id: { resolve: (o: Organization) => o.id },
@@ -35,7 +34,7 @@ export const OrganizationRef = builder.loadableNode("Organization", {
     // costs no query, answers NOT_FOUND and cannot fail the batch of its siblings.
     const principal = viewerOf(ctx);
     const visible = ids.map((id) => {
-      const uuid = UUID.test(id) ? id.toLowerCase() : null;
+      const uuid = isUuid(id) ? id.toLowerCase() : null;
       return uuid !== null && principal.canSee(uuid) ? uuid : null;
     });
     const wanted = visible.filter((id): id is string => id !== null);

@@ -6,8 +6,8 @@ import { forbidden, notFound } from "../../errors.js";
 import { isUniqueViolation } from "../../db/errors.js";
 import { lockKey } from "../../db/row-locks.js";
 import { MembershipLevel } from "../../auth/levels.js";
-import { ok, refused, userErrorsFromZod, type Outcome } from "../../schema/payloads.js";
-import { parseIdFor } from "../../schema/ids.js";
+import { ok, refused, userErrorsFromZod, type Outcome } from "../outcome.js";
+import { parseIdFor } from "../ids.js";
 import { createOrganizationInput, updateOrganizationInput } from "./validation.js";
 
 /** The organization if the caller can see it; NOT_FOUND otherwise (also for malformed ids). */

@@ -6,14 +6,16 @@ import { viewerOf, type Context } from "../../context.js";
 import { notFound } from "../../errors.js";
 import { loadPagesByParent } from "../../schema/connections.js";
 import { pagedField } from "../../schema/paged-field.js";
-import { definePayload, toPayload, type UserError } from "../../schema/payloads.js";
+import { definePayload, toPayload } from "../../schema/payloads.js";
+import { type UserError } from "../outcome.js";
 import { OrganizationRef } from "../organizations/schema.js";
 import { ActivityConnection, activityQuery } from "../activity/schema.js";
-import { addTeamFields } from "../environments/team-fields.js";
+import { addEnvironmentFields } from "../environments/schema-environment-fields.js";
 import { settingInputFields } from "../settings/schema.js";
 import * as team from "../environments/service.js";
 import { hydrateProject, PROJECT_WITH_PRIMARY_FROM, PROJECT_WITH_PRIMARY_SELECT, type ProjectWithPrimary } from "./loaders.js";
 import { changeProjectOrganization, createProject, deleteProject, getVisibleProject, logAsProject, projectVisible, updateProject } from "./service.js";
+import { containsPattern } from "../../db/like.js";
 
 export const ProjectRef = builder.loadableNode("Project", {
   description:
@@ -47,7 +49,7 @@ export const ProjectRef = builder.loadableNode("Project", {
   }),
 });
 
-addTeamFields<ProjectWithPrimary>(ProjectRef, (p) => p.primaryEnvironment, { includeEnvironmentOnly: false });
+addEnvironmentFields<ProjectWithPrimary>(ProjectRef, (p) => p.primaryEnvironment, { includeEnvironmentOnly: false });
 
 const ProjectConnection = builder.connectionObject({
   type: ProjectRef,
@@ -69,7 +71,7 @@ builder.objectField(OrganizationRef, "projects", (t) =>
       const principal = viewerOf(ctx);
       const teams = principal.key.scopedTeams;
       const conditions = [Prisma.sql`NOT t."isPendingDeletion"`];
-      if (args.search) conditions.push(Prisma.sql`t.name ILIKE ${`%${args.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`}`);
+      if (args.search) conditions.push(Prisma.sql`t.name ILIKE ${containsPattern(args.search)}`);
       if (teams.length) conditions.push(Prisma.sql`t.id = ANY(${teams}::int[])`);
       const visibleOrgs = orgIds.filter((id) => principal.canSee(id));
       const pages = await loadPagesByParent<ProjectWithPrimary>(

@@ -3,8 +3,8 @@
 import type { Environment, Prisma } from "../../generated/prisma/client.js";
 import { viewerOf, type Context } from "../../context.js";
 import { forbidden, notFound } from "../../errors.js";
-import { parseIdFor } from "../../schema/ids.js";
-import { ok, RefusedInTransaction, refused, userError, userErrorsFromZod, type Outcome } from "../../schema/payloads.js";
+import { parseIdFor } from "../ids.js";
+import { ok, RefusedInTransaction, refused, userError, userErrorsFromZod, type Outcome } from "../outcome.js";
 import { diffFields, logActivity } from "../activity/service.js";
 import { touchedSettings } from "../settings/validation.js";
 import { environmentVisibleTo, requireAdminOf } from "../environments/access.js";

@@ -4,9 +4,10 @@ import { Prisma } from "../../generated/prisma/client.js";
 import { builder } from "../../schema/builder.js";
 import { notFound } from "../../errors.js";
 import { viewerOf } from "../../context.js";
-import { encodeId } from "../../schema/global-id.js";
+import { encodeId } from "../ids.js";
 import { pagedField } from "../../schema/paged-field.js";
-import { definePayload, toPayload, UserErrorRef, type UserError, USER_ERRORS_DESCRIPTION } from "../../schema/payloads.js";
+import { definePayload, toPayload, UserErrorRef, USER_ERRORS_DESCRIPTION } from "../../schema/payloads.js";
+import { type UserError } from "../outcome.js";
 import { UserRef, loadReferencedUser } from "../users/schema.js";
 import { OrganizationRef } from "../organizations/schema.js";
 import {

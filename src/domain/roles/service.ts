@@ -8,8 +8,8 @@ import { viewerOf } from "../../context.js";
 import { notFound } from "../../errors.js";
 import { answerUniqueViolation } from "../../db/unique-races.js";
 import { lockRow } from "../../db/row-locks.js";
-import { ok, refused, userError, userErrorsFromZod, type Outcome, type UserError } from "../../schema/payloads.js";
-import { parseIdFor } from "../../schema/ids.js";
+import { ok, refused, userError, userErrorsFromZod, type Outcome, type UserError } from "../outcome.js";
+import { parseIdFor } from "../ids.js";
 import { diffFields, logActivity } from "../activity/service.js";
 import { getVisibleOrganization, requireAdmin } from "../organizations/service.js";
 import {

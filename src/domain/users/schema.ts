@@ -3,6 +3,7 @@ import type { User } from "../../generated/prisma/client.js";
 import { builder } from "../../schema/builder.js";
 import { notFound } from "../../errors.js";
 import type { Context } from "../../context.js";
+import { parseRowId } from "../ids.js";
 
 export const ROLE_AT_ORGANIZATION = ["engineering", "data", "product", "founder", "leadership", "marketing", "sales", "other"] as const;
 
@@ -27,7 +28,7 @@ export const UserRef = builder.loadableNode("User", {
   load: async (ids: string[], ctx) => {
     // A malformed or out-of-range id answers NOT_FOUND without a query; a fault (e.g. of
     // the database) stays a fault, masked as INTERNAL_SERVER_ERROR, never a NOT_FOUND.
-    const wanted = ids.map((id) => (/^[1-9][0-9]{0,9}$/.test(id) && Number(id) <= 2147483647 ? Number(id) : null));
+    const wanted = ids.map(parseRowId);
     const valid = wanted.filter((id): id is number => id !== null);
     const users = await ctx.loaders.userById.loadMany(valid);
     const byId = new Map(valid.map((id, i) => [id, users[i]]));

@@ -77,7 +77,7 @@ function secretsReadable(ctx: Context, env: Environment): boolean {
 }
 
 /** Adds the shared fields to Project or Environment; `envOf` finds the environment holding them. */
-export function addTeamFields<P>(ref: Parameters<typeof builder.objectFields>[0], envOf: (parent: P) => Environment, options: { includeEnvironmentOnly: boolean }) {
+export function addEnvironmentFields<P>(ref: Parameters<typeof builder.objectFields>[0], envOf: (parent: P) => Environment, options: { includeEnvironmentOnly: boolean }) {
   builder.objectFields(ref as never, (t: any) => ({
     apiToken: t.string({ description: "The public project token (`phc_...`) that SDKs send events with.", resolve: (p: P) => envOf(p).apiToken }),
     secretApiToken: t.string({
