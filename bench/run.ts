@@ -27,7 +27,7 @@ import autocannon from "autocannon";
 import pg from "pg";
 import { findPostgresBin, freePort, startPostgresServer, type PostgresServer } from "../test/helpers/postgres-server.js";
 import { applyMigrations, type SqlExecutor } from "../src/db/migrate.js";
-import { encodeId } from "../src/schema/global-id.js";
+import { encodeId } from "../src/domain/ids.js";
 import { BENCH, seedBench } from "./seed.js";
 import { bundle } from "../scripts/build.js";
 
