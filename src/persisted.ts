@@ -158,7 +158,7 @@ export function persistedOperationsPlugin(options: PersistedOperationsOptions): 
     },
   };
 
-  const persisted: Plugin = usePersistedOperations<Record<string, any>>({
+  const persisted: Plugin = usePersistedOperations({
     allowArbitraryOperations: allow,
     extractPersistedOperationId: (params, request) => extractId(params, request),
     getPersistedOperation: (id) => manifest.get(id) ?? (allow ? apq.get(id) : undefined) ?? null,

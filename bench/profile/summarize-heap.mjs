@@ -9,7 +9,7 @@ const walk = (node) => {
   total += bytes;
   const url = f.url || "(native)";
   const m = /node_modules\/((@[^/]+\/)?[^/]+)/.exec(url);
-  const p = m ? m[1] : url.includes("/src/") ? "src/" + url.split("/src/")[1].split("/")[0] : url.startsWith("node:") ? "node:" : "other";
+  const p = m ? m[1] : url.includes("/src/") ? `src/${url.split("/src/")[1].split("/")[0]}` : url.startsWith("node:") ? "node:" : "other";
   pkg.set(p, (pkg.get(p) ?? 0) + bytes);
   const k = `${f.functionName || "(anon)"} ${url.split("/").slice(-2).join("/")}:${f.lineNumber}`;
   fn.set(k, (fn.get(k) ?? 0) + bytes);

@@ -12,7 +12,7 @@ for (const [id, us] of self) {
   total += us;
   const url = f.url || "(native)";
   const m = /node_modules\/((@[^/]+\/)?[^/]+)/.exec(url);
-  const p = m ? m[1] : url.includes("/src/") ? "src/" + url.split("/src/")[1].split("/")[0] : url.startsWith("node:") ? "node:" : f.functionName.startsWith("(") ? f.functionName : "other";
+  const p = m ? m[1] : url.includes("/src/") ? `src/${url.split("/src/")[1].split("/")[0]}` : url.startsWith("node:") ? "node:" : f.functionName.startsWith("(") ? f.functionName : "other";
   pkg.set(p, (pkg.get(p) ?? 0) + us);
   const k = `${f.functionName || "(anon)"} ${url.split("/").slice(-2).join("/")}:${f.lineNumber}`;
   fn.set(k, (fn.get(k) ?? 0) + us);

@@ -18,7 +18,7 @@
 //
 // Scopes of reads are also declared on the schema's fields (Pothos
 // scope-auth, src/schema/builder.ts), which asks `hasScope` here.
-import { GraphQLError } from "graphql";
+import type { GraphQLError } from "graphql";
 import { forbidden, notFound } from "../errors.js";
 import { MembershipLevel } from "./levels.js";
 import type { Principal } from "./principal.js";

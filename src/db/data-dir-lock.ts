@@ -180,7 +180,8 @@ async function lockBySocket(dataDir: string, address: string, info: HolderInfo):
         // Waited on: until the worker exits, it must keep the process alive.
         worker.ref();
         worker.postMessage("release");
-        return (released ??= exited);
+        released ??= exited;
+        return released;
       },
     };
   }

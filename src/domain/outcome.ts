@@ -10,7 +10,6 @@ export const USER_ERROR_CODES = {
   TAKEN: "The value must be unique and is already used.",
   NOT_FOUND: "The value names something that does not exist or that you may not see.",
   CONFLICT: "The change conflicts with the object's current state.",
-  UNSUPPORTED: "The change is valid in PostHog but not offered by this API (see the message).",
 } as const;
 
 export type UserErrorCodeValue = keyof typeof USER_ERROR_CODES;

@@ -22,7 +22,7 @@ export async function principalFor(request: Request, db: Database): Promise<Prin
 function onlyIntrospection(document: DocumentNode, operationName?: string | null): boolean {
   const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
   const op = operationName ? operations.find((o) => o.name?.value === operationName) : operations[0];
-  if (!op || op.operation !== "query") return false;
+  if (op?.operation !== "query") return false;
   return op.selectionSet.selections.every((s) => s.kind === Kind.FIELD && s.name.value.startsWith("__"));
 }
 

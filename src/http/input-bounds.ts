@@ -3,7 +3,7 @@
 // the size of the request body (yoga's maxRequestBodySize: Content-Length is
 // checked before reading, a streamed body while it is read).
 import type { Plugin } from "graphql-yoga";
-import { GraphQLError } from "graphql";
+import type { GraphQLError } from "graphql";
 import { ErrorCode, apiError } from "../errors.js";
 import { documentNestingDepth, jsonNestingDepth } from "../limits.js";
 

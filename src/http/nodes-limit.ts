@@ -48,7 +48,7 @@ export function nodesLimitPlugin(): Plugin<Context> {
     onExecute({ args, setResultAndStopExecution }) {
       const operation = getOperationAST(args.document, args.operationName);
       const field = args.schema.getQueryType()?.getFields().nodes;
-      if (!operation || operation.operation !== "query" || !field) return;
+      if (operation?.operation !== "query" || !field) return;
       const selections = rootFieldsNamed(args.document, operation.selectionSet, "nodes");
       if (!selections.length) return;
       const variables = getVariableValues(args.schema, operation.variableDefinitions ?? [], args.variableValues ?? {});

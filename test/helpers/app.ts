@@ -49,7 +49,10 @@ export interface TestApp {
 }
 
 let counter = 0;
-const unique = (prefix: string) => `${prefix}-${process.pid}-${(counter += 1)}`;
+const unique = (prefix: string) => {
+  counter += 1;
+  return `${prefix}-${process.pid}-${counter}`;
+};
 
 export function fixtures(db: Database) {
   const prisma = db.prisma;

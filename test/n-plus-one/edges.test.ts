@@ -50,7 +50,10 @@ type Size = (typeof SIZES)[number];
 const AS_OF = "2021-01-01T00:00:00.000Z";
 
 let seq = 0;
-const unique = (prefix: string) => `${prefix}-${process.pid}-${(seq += 1)}`;
+const unique = (prefix: string) => {
+  seq += 1;
+  return `${prefix}-${process.pid}-${seq}`;
+};
 
 interface World {
   n: number;

@@ -37,7 +37,12 @@ export async function startRealServer(timeoutMs = 90_000): Promise<RealServer> {
   child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
   let exit: Exit | null = null;
-  const exited = new Promise<Exit>((res) => child.once("exit", (code, signal) => res((exit = { code, signal }))));
+  const exited = new Promise<Exit>((res) =>
+    child.once("exit", (code, signal) => {
+      exit = { code, signal };
+      res(exit);
+    }),
+  );
 
   const stop = async () => {
     if (exit === null) {
