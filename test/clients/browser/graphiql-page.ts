@@ -14,7 +14,8 @@ export function editor(page: Page, section: "Operation Editor" | "Headers" | "Re
 
 /** What a Monaco editor shows (its rendered lines; enough for the few lines these editors hold). */
 export async function editorText(page: Page, section: Parameters<typeof editor>[1]): Promise<string> {
-  return (await editor(page, section).textContent()).replace(/\u00a0/g, " ");
+  // biome-ignore lint/performance/useDomNodeTextContent: Playwright's innerText is the rendered text, what the user sees
+  return (await editor(page, section).innerText()).replace(/\u00a0/g, " ");
 }
 
 /**
