@@ -57,6 +57,11 @@ export const ACTIONS = {
   "project:read": member("project:read", "read the project"),
   /** Tokens in clear and other admin-only fields. */
   "project:read-secrets": admin("project:write", "read secret tokens"),
+  /**
+   * Being the project's admin, whatever the key may write (PostHog's
+   * `user_access_level`: "admin"); each change also asks its own action.
+   */
+  "project:administer": admin("project:read", "administer the project"),
   "project:create": admin("project:write", "create projects"),
   /** Settings every member may change (PostHog's member-writable list). */
   "project:update-member-settings": member("project:write", "change these settings"),

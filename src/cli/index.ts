@@ -5,7 +5,9 @@ import { parseArgs } from "node:util";
 import { realpathSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { isUniqueViolation } from "../db/errors.js";
+import { answerUniqueViolation } from "../db/unique-races.js";
 import { organizationName } from "../domain/organizations/validation.js";
+import { addOrganizationMember } from "../domain/organizations/service.js";
 import { loadConfig } from "../config.js";
 import { openConfiguredDatabase, type Database } from "../db/client.js";
 import { createApiKey, listApiKeys, revokeApiKey } from "../auth/api-keys.js";
@@ -84,15 +86,12 @@ export const commands: Record<string, Command> = {
       const slug = String(o.slug).trim();
       if (!SLUG.test(slug) || slug.length > 48) throw usage("--slug must be lowercase letters, digits and single dashes (at most 48 characters).");
       const owner = await userByEmail(db, String(o.owner));
-      let org;
-      try {
-        org = await db.prisma.organization.create({
-          data: { name: name.data, slug, memberships: { create: { userId: owner.id, level: MembershipLevel.OWNER } } },
-        });
-      } catch (error) {
-        if (isUniqueViolation(error)) throw new Error(`The slug ${slug} is taken.`);
-        throw error;
-      }
+      const org = await answerUniqueViolation(
+        () => db.prisma.organization.create({ data: { name: name.data, slug, memberships: { create: { userId: owner.id, level: MembershipLevel.OWNER } } } }),
+        () => {
+          throw new Error(`The slug ${slug} is taken.`);
+        },
+      );
       if (!owner.currentOrganizationId) await db.prisma.user.update({ where: { id: owner.id }, data: { currentOrganizationId: org.id } });
       console.log(`Created organization ${org.id} (${org.slug}) owned by ${owner.email}.`);
     },
@@ -110,12 +109,10 @@ export const commands: Record<string, Command> = {
       const level = LEVELS[levelName];
       const org = await orgByIdOrSlug(db, String(o.org));
       const user = await userByEmail(db, String(o.email));
-      await db.prisma.organizationMembership.upsert({
-        where: { organizationId_userId: { organizationId: org.id, userId: user.id } },
-        create: { organizationId: org.id, userId: user.id, level },
-        update: { level },
-      });
+      // A new member also joins the organization's default role, in the same transaction.
+      const { joinedRole } = await addOrganizationMember(db.prisma, { organizationId: org.id, userId: user.id, level });
       console.log(`${user.email} is ${String(o.level ?? "member")} of ${org.slug}.`);
+      if (joinedRole) console.log(`${user.email} joined the default role "${joinedRole.name}".`);
     },
   },
   "key:create": {

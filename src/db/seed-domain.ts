@@ -1,7 +1,6 @@
 // The demo's domain data, contributed by each area's seed.ts, in dependency order.
 import type { PrismaClient } from "../generated/prisma/client.js";
 import { seedProjects } from "../domain/projects/seed.js";
-import { seedEnvironments } from "../domain/environments/seed.js";
 import { seedRoles } from "../domain/roles/seed.js";
 import { seedAnnotations } from "../domain/annotations/seed.js";
 import { seedCohorts } from "../domain/cohorts/seed.js";
@@ -13,7 +12,6 @@ export interface DemoContext {
 
 export async function demoDomainData(prisma: PrismaClient, demo: DemoContext): Promise<void> {
   await seedProjects(prisma, demo);
-  await seedEnvironments(prisma, demo);
   await seedRoles(prisma, demo);
   await seedAnnotations(prisma, demo);
   await seedCohorts(prisma, demo);

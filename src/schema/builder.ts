@@ -138,3 +138,6 @@ builder.queryType({ description: "The root of every read." });
 builder.mutationType({ description: "The root of every change. Each mutation takes one `input` and returns a payload with `userErrors`." });
 
 export { ErrorCode, apiError };
+
+/** The schema builder's type parameters (for typing refs and field builders outside their callbacks). */
+export type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;

@@ -1,11 +1,15 @@
-// Relay connections for every list: validated window arguments, and a page of
-// children for MANY parents in ONE SQL statement (LATERAL joins: a count and
-// a LIMITed page per parent), so a nested list never costs one query per parent.
+// Relay connections as the schema exposes them: the window arguments
+// (first/after/last/before, validated, never clamped), cursors, and
+// connections built from pages. The pages themselves, for many parents in one
+// statement, are read by src/db/pages.ts; its names are re-exported here for
+// the modules that still import them from this file.
 import { offsetToCursor } from "@pothos/plugin-relay";
 import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from "graphql";
-import { Prisma } from "../generated/prisma/client.js";
 import type { Database } from "../db/client.js";
+import { loadPagesByParent as loadPages, pageOfArray, type Page, type PagedQuery, type PageWindow } from "../db/pages.js";
 import { badUserInput } from "../errors.js";
+
+export type { PagedQuery, PageWindow } from "../db/pages.js";
 
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 20;
@@ -17,18 +21,13 @@ export interface ConnectionArgs {
   before?: string | null;
 }
 
-/** Which slice of a list the arguments ask for, in offsets. */
-export interface PageWindow {
-  afterOffset: number | null;
-  beforeOffset: number | null;
-  first: number | null;
-  last: number | null;
-}
-
 /** The largest offset a cursor may carry (offsets are sent to SQL as `int`). */
 const MAX_OFFSET = 2_147_483_000;
 /** The plugin's cursor prefix (e.g. `OffsetConnection:`), read off the cursor of offset 0. */
 const CURSOR_PREFIX = Buffer.from(offsetToCursor(0), "base64").toString("utf8").slice(0, -1);
+
+/** The cursor of the item at `offset` (the plugin's `<prefix><n>`, in base64). */
+export const encodeCursor = (offset: number): string => offsetToCursor(offset);
 
 /** The offset a cursor carries: exactly the plugin's `<prefix><n>` in base64, with 0 <= n <= MAX_OFFSET; else BAD_USER_INPUT. */
 function decodeCursor(cursor: string, arg: string): number {
@@ -72,54 +71,17 @@ class Edge<T> {
   ) {}
 
   get cursor(): string {
-    return offsetToCursor(this.offset);
+    return encodeCursor(this.offset);
   }
-}
-
-export function emptyConnection<T>(): Connection<T> {
-  return { edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null }, totalCount: 0 };
 }
 
 /** Pages an in-memory list with the same window rules (for short lists already loaded). */
 export function connectionFromArray<T>(items: readonly T[], args: ConnectionArgs): Connection<T> {
-  const w = pageWindow(args);
-  const total = items.length;
-  const s0 = w.afterOffset == null ? 0 : w.afterOffset + 1;
-  const e0 = Math.min(w.beforeOffset ?? total, total);
-  const start = w.last != null ? Math.max(s0, e0 - w.last) : s0;
-  const end = w.last != null ? e0 : Math.min(e0, s0 + (w.first ?? DEFAULT_PAGE_SIZE));
-  const edges = items.slice(start, Math.max(start, end)).map((node, i) => new Edge(start + i, node));
-  return {
-    edges,
-    pageInfo: {
-      hasPreviousPage: start > 0,
-      hasNextPage: end < total,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
-    },
-    totalCount: total,
-  };
-}
-
-export interface PagedQuery {
-  /** FROM clause whose rows are the children; alias the child table `t`. */
-  from: Prisma.Sql;
-  /** The column linking a child to its parent, e.g. Prisma.raw('t."organizationId"'). */
-  parentColumn: Prisma.Sql;
-  /** PostgreSQL type of the parent keys, for the unnest() cast. */
-  parentType: "int" | "uuid" | "text";
-  /** Extra conditions on the children (defaults to TRUE). */
-  where?: Prisma.Sql;
-  /** A total order, ending with a unique column, e.g. t."createdAt" DESC, t.id DESC. */
-  orderBy: Prisma.Sql;
-  /** The columns of each child (default `t.*`); may add joined values. */
-  select?: Prisma.Sql;
+  return connectionFromPage(pageOfArray(items, pageWindow(args)));
 }
 
 /** The parts of a field's resolve info that say what it selects. */
 export type FieldSelection = Pick<GraphQLResolveInfo, "fieldNodes" | "fragments">;
-
-type PagedRow = { __parent: string | number; __total: number | null; __start: number; __end: number; __rn: number | null };
 
 /**
  * Whether a connection field's selection asks for `totalCount` (through
@@ -139,11 +101,26 @@ export function selectsTotalCount(info: FieldSelection): boolean {
   return info.fieldNodes.some((node) => inSet(node.selectionSet));
 }
 
+/** A page of rows as a connection: edges with their cursors, pageInfo, totalCount (-1 when not counted, then never read). */
+export function connectionFromPage<T>(page: Page<T>): Connection<T> {
+  const edges = page.rows.map((node, i) => new Edge(page.start + i, node));
+  return {
+    edges,
+    pageInfo: {
+      hasPreviousPage: page.hasPreviousPage,
+      hasNextPage: page.hasNextPage,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+    totalCount: page.total ?? -1,
+  };
+}
+
 /**
- * One page of children for each parent, in one statement. Returns the
- * connections in the order of `parentIds`. `info` is the connection field's:
- * a selection without `totalCount` skips counting (`totalCount` is then -1,
- * never read); null always counts.
+ * One connection of children for each parent, in one statement (the pages
+ * are read by src/db/pages.ts), in the order of `parentIds`. `info` is the
+ * connection field's: a selection without `totalCount` skips counting; null
+ * always counts.
  */
 export async function loadPagesByParent<T>(
   db: Pick<Database, "sql">,
@@ -156,64 +133,6 @@ export async function loadPagesByParent<T>(
   // rejected load (BAD_USER_INPUT on the field), never a synchronous throw
   // out of a DataLoader batch (which surfaces as a server error).
   const window = pageWindow(args);
-  if (parentIds.length === 0) return [];
-  const where = query.where ?? Prisma.sql`TRUE`;
-  const s0 = window.afterOffset == null ? 0 : window.afterOffset + 1;
-  // Counting is needed for `totalCount`, and to place a page counted from the end (`last`, `before`).
-  const counted = !info || selectsTotalCount(info) || window.last != null || window.beforeOffset != null;
-  const pageSize = window.first ?? DEFAULT_PAGE_SIZE;
-  const e0 = window.beforeOffset == null ? Prisma.sql`c.total` : Prisma.sql`least(${window.beforeOffset}::int, c.total)`;
-  const [startSql, endSql] = !counted
-    ? [Prisma.sql`${s0}::int`, Prisma.sql`${s0 + pageSize}::int`]
-    : window.last != null
-      ? [Prisma.sql`greatest(${s0}::int, ${e0} - ${window.last}::int)`, e0]
-      : [Prisma.sql`${s0}::int`, Prisma.sql`least(${e0}, ${s0 + pageSize}::int)`];
-  const castIds = Prisma.raw(`::${query.parentType}[]`);
-  const ids = parentIds.map((id) => (query.parentType === "int" ? Number(id) : String(id)));
-  const count = counted
-    ? Prisma.sql`CROSS JOIN LATERAL (SELECT count(*)::int AS total FROM ${query.from} WHERE ${query.parentColumn} = p.parent AND ${where}) c`
-    : Prisma.sql`CROSS JOIN (SELECT NULL::int AS total) c`;
-  // Uncounted: one row beyond the page says whether a next page exists.
-  const limit = counted ? Prisma.sql`greatest(w.e - w.s, 0)` : Prisma.sql`${pageSize + 1}::int`;
-
-  // Straight through the driver (db.sql): this is the hottest read of every nested query.
-  const rows = await db.sql<T & PagedRow>(Prisma.sql`
-    SELECT p.parent AS "__parent", c.total AS "__total", w.s AS "__start", w.e AS "__end", page.*
-    FROM unnest(${ids}${castIds}) WITH ORDINALITY AS p(parent, ord)
-    ${count}
-    CROSS JOIN LATERAL (SELECT ${startSql} AS s, ${endSql} AS e) w
-    LEFT JOIN LATERAL (
-      SELECT ordered.*, (w.s + row_number() OVER ())::int AS "__rn" FROM (
-        SELECT ${query.select ?? Prisma.sql`t.*`} FROM ${query.from} WHERE ${query.parentColumn} = p.parent AND ${where}
-        ORDER BY ${query.orderBy} OFFSET w.s LIMIT ${limit}
-      ) ordered
-    ) page ON true
-    ORDER BY p.ord, page."__rn"`);
-
-  const byParent = new Map<string, Connection<T>>();
-  for (const row of rows) {
-    const key = String(row.__parent);
-    let conn = byParent.get(key);
-    if (!conn) {
-      conn = {
-        edges: [],
-        pageInfo: { hasPreviousPage: row.__start > 0, hasNextPage: row.__total != null && row.__end < row.__total, startCursor: null, endCursor: null },
-        totalCount: row.__total ?? -1,
-      };
-      byParent.set(key, conn);
-    }
-    if (row.__rn == null) continue;
-    if (row.__rn > row.__end) {
-      conn.pageInfo.hasNextPage = true; // the extra row of an uncounted page
-      continue;
-    }
-    // The row itself is the node (its __ columns are never read): no copy per row.
-    conn.edges.push(new Edge(row.__rn - 1, row as T));
-  }
-  return parentIds.map((id) => {
-    const conn = byParent.get(String(id)) ?? emptyConnection<T>();
-    conn.pageInfo.startCursor = conn.edges[0]?.cursor ?? null;
-    conn.pageInfo.endCursor = conn.edges.at(-1)?.cursor ?? null;
-    return conn;
-  });
+  const pages = await loadPages<T>(db, query, parentIds, window, { withTotal: !info || selectsTotalCount(info) });
+  return pages.map(connectionFromPage);
 }

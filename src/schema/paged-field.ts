@@ -1,45 +1,49 @@
 // A paged connection field whose page, for many parents at once, is one
 // loadPagesByParent statement: the field every area repeats, declared in one call.
-import type { ObjectRef } from "@pothos/core";
+import type { InputFieldMap, InputShapeFromFields, ObjectRef } from "@pothos/core";
+import type { ConnectionShape } from "@pothos/plugin-relay";
 import type { AuthScopeMap } from "@pothos/plugin-scope-auth";
 import type { Context } from "../context.js";
-import type { builder } from "./builder.js";
+import type { Types } from "./builder.js";
 import { loadPagesByParent, type PagedQuery } from "./connections.js";
 
-type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
+export type { Types };
 
-/** The node type of a connection shape (the rows loadPagesByParent returns). */
-type NodeOf<Shape> = Shape extends { edges: readonly (infer E)[] } ? (E extends { node: infer N } ? N : never) : never;
+/** The arguments of every connection: first, after, last, before. */
+type ConnectionArgFields = ReturnType<PothosSchemaTypes.InputFieldBuilder<Types, "Arg">["connectionArgs"]>;
 
-export interface PagedFieldOptions<Parent, Shape> {
+export interface PagedFieldOptions<Parent, Node, Args extends InputFieldMap> {
   /** The connection object (from builder.connectionObject). */
-  type: ObjectRef<Types, Shape>;
+  type: ObjectRef<Types, ConnectionShape<Types, Node, false>>;
   description: string;
   authScopes?: AuthScopeMap<Types>;
-  /** The children's query; a function when it depends on the caller (e.g. what the key may see). */
-  query: PagedQuery | ((ctx: Context) => PagedQuery);
+  /** Arguments besides the window (filters); the query reads them. */
+  args?: Args;
+  /** The children's query; a function when it depends on the caller (e.g. what the key may see) or on the arguments. */
+  query: PagedQuery | ((ctx: Context, args: InputShapeFromFields<ConnectionArgFields & Args>) => PagedQuery);
   /** The parent's key, as the children's parent column holds it. */
   parentId: (parent: Parent) => string | number;
 }
 
 /**
  * `t.loadable` for a Relay connection with the standard window arguments
- * (first/after/last/before) and no others: one page per parent, batched by path.
+ * (first/after/last/before) and any filters: one page per parent, batched by path.
  */
-export function pagedField<Parent, Shape>(
+export function pagedField<Parent, Node, Args extends InputFieldMap = Record<never, never>>(
   t: PothosSchemaTypes.ObjectFieldBuilder<Types, Parent>,
-  options: PagedFieldOptions<Parent, Shape>,
+  options: PagedFieldOptions<Parent, Node, Args>,
 ) {
   const { type, description, authScopes, query, parentId } = options;
+  const args: ConnectionArgFields & Args = Object.assign(t.arg.connectionArgs(), options.args);
   return t.loadable({
     type,
     description,
     ...(authScopes ? { authScopes } : {}),
     byPath: true,
-    args: t.arg.connectionArgs(),
+    args,
     // async: a failure (e.g. a bad window) rejects the load, never throws synchronously in the DataLoader batch.
-    load: async (parentIds: (string | number)[], ctx: Context, args, info) =>
-      (await loadPagesByParent<NodeOf<Shape>>(ctx.db, typeof query === "function" ? query(ctx) : query, parentIds, args, info)) as unknown as Shape[],
+    load: async (parentIds: (string | number)[], ctx: Context, fieldArgs, info) =>
+      loadPagesByParent<Node>(ctx.db, typeof query === "function" ? query(ctx, fieldArgs) : query, parentIds, fieldArgs, info),
     resolve: parentId,
   });
 }

@@ -2,7 +2,8 @@
 // the changed object (null when nothing changed) and `userErrors`. Business
 // and validation failures are userErrors; authentication, scope, level and
 // unknown ids are top-level errors (UNAUTHENTICATED, FORBIDDEN, NOT_FOUND).
-import { builder } from "./builder.js";
+import type { ObjectRef } from "@pothos/core";
+import { builder, type Types } from "./builder.js";
 import { USER_ERROR_CODES, type Outcome, type UserError, type UserErrorCodeValue } from "../domain/outcome.js";
 
 export const UserErrorCode = builder.enumType("UserErrorCode", {
@@ -40,25 +41,16 @@ export const USER_ERRORS_DESCRIPTION = "Why the input was refused; empty on succ
  * Defines `<Name>Payload { <key>: <ref> (nullable), userErrors }`, the shape
  * every mutation returns (resolve it with `toPayload(key, outcome)`).
  */
-export function definePayload<T>(
-  name: string,
-  key: string,
-  ref: unknown,
-  description: string,
-  objectDescription: string,
-) {
-  const payload = builder.objectRef<Record<string, unknown> & { userErrors: UserError[] }>(name);
+export function definePayload<K extends string, T>(name: string, key: K, ref: ObjectRef<Types, T>, description: string, objectDescription: string) {
+  const payload = builder.objectRef<Record<K, T | null> & { userErrors: UserError[] }>(name);
   payload.implement({
     description,
     fields: (t) => ({
-      [key]: t.field({
-        type: ref as never,
-        nullable: true,
-        description: objectDescription,
-        resolve: (p: Record<string, unknown>) => (p[key] ?? null) as never,
-      }),
+      // The ref's own shape type stays generic here, so TypeScript cannot check the resolver against it: the
+      // payload's shape (Record<K, T | null>) is what guarantees it.
+      [key]: t.field({ type: ref as ObjectRef<Types, unknown>, nullable: true, description: objectDescription, resolve: (p): unknown => p[key] }),
       userErrors: t.field({ type: [UserErrorRef], description: USER_ERRORS_DESCRIPTION, resolve: (p) => p.userErrors }),
     }),
   });
-  return payload as unknown as typeof payload & { __shape?: T };
+  return payload;
 }

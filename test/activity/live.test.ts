@@ -92,10 +92,16 @@ describe.skipIf(onPostgres)("Subscription.activityCreated (one process)", () => 
       scope: "Project",
       itemId: String(p.project.id),
       user: { email: (await h.prisma.user.findUniqueOrThrow({ where: { id: t.owner.id } })).email },
-      detail: { name: p.project.name, context: null, changes: [{ type: "Project", action: "changed", field: "timezone", before: "UTC", after: "Europe/Madrid" }] },
+      detail: {
+        name: p.project.name,
+        context: null,
+        changes: [{ type: "Project", action: "changed", field: "timezone", before: "UTC", after: "Europe/Madrid" }],
+      },
     });
     // the same entry as the activity list
-    const listed = await h.ok(`query($id: ID!) { project(id: $id) { activity(first: 1) { nodes { id createdAt } } } }`, { id: String(p.project.id) });
+    const listed = await h.ok(`query($id: ID!) { project(id: $id) { activity(first: 1) { nodes { id createdAt } } } }`, {
+      id: String(p.project.id),
+    });
     expect(listed.project.activity.nodes[0]).toEqual({ id: entry.id, createdAt: entry.createdAt });
     await s.close();
   });
@@ -110,9 +116,17 @@ describe.skipIf(onPostgres)("Subscription.activityCreated (one process)", () => 
     await mutate(UPDATE, { id: String(p.project.id), timezone: "Europe/Paris" });
     // in commit order, and nothing of the other project in between
     const first = (await s.next()).data.data.activityCreated;
-    expect(first).toMatchObject({ scope: "Team", itemId: String(env.id), detail: { changes: [{ field: "timezone", after: "Asia/Tokyo" }] } });
+    expect(first).toMatchObject({
+      scope: "Team",
+      itemId: String(env.id),
+      detail: { changes: [{ field: "timezone", after: "Asia/Tokyo" }] },
+    });
     const second = (await s.next()).data.data.activityCreated;
-    expect(second).toMatchObject({ scope: "Project", itemId: String(p.project.id), detail: { changes: [{ field: "timezone", after: "Europe/Paris" }] } });
+    expect(second).toMatchObject({
+      scope: "Project",
+      itemId: String(p.project.id),
+      detail: { changes: [{ field: "timezone", after: "Europe/Paris" }] },
+    });
     expect(await s.quiet(300)).toBe(true);
     await s.close();
   });
@@ -122,7 +136,16 @@ describe.skipIf(onPostgres)("Subscription.activityCreated (one process)", () => 
     const s = await live(p.project.id);
     await t.db.prisma
       .$transaction(async (tx) => {
-        await logActivity(tx, { organizationId: t.org.id, projectId: p.project.id, environmentId: p.project.id, userId: t.owner.id, activity: "updated", scope: "Project", itemId: p.project.id, detail: { name: "rolled back", changes: [{ type: "Project", action: "changed", field: "name", before: "a", after: "b" }] } });
+        await logActivity(tx, {
+          organizationId: t.org.id,
+          projectId: p.project.id,
+          environmentId: p.project.id,
+          userId: t.owner.id,
+          activity: "updated",
+          scope: "Project",
+          itemId: p.project.id,
+          detail: { name: "rolled back", changes: [{ type: "Project", action: "changed", field: "name", before: "a", after: "b" }] },
+        });
         throw new Error("roll back");
       })
       .catch(() => {});
@@ -256,7 +279,10 @@ describe.runIf(onPostgres)("Subscription.activityCreated across API instances (P
     await admin.end();
     const url = serverUrl.replace(/\/[^/]*$/, `/${name}`);
     const config = loadConfig({ ...process.env, NODE_ENV: "test", DATABASE_URL: url });
-    const dbs: Database[] = [await openDatabase({ kind: "postgres", url, poolSize: 3 }), await openDatabase({ kind: "postgres", url, poolSize: 3 })];
+    const dbs: Database[] = [
+      await openDatabase({ kind: "postgres", url, poolSize: 3 }),
+      await openDatabase({ kind: "postgres", url, poolSize: 3 }),
+    ];
     const [a, b] = dbs.map((db) => createApp(db, config));
     // The app's wiring on PostgreSQL: the feed LISTENs on its own connection to the database's URL.
     const feeds = dbs.map((db) => activityFeedFor(db, { databaseUrl: url }));
@@ -265,7 +291,7 @@ describe.runIf(onPostgres)("Subscription.activityCreated across API instances (P
       const owner = await fx.user();
       const org = await fx.organization(undefined, [{ userId: owner.id, level: MembershipLevel.OWNER }]);
       const key = await fx.key(owner.id);
-      const { insertProject } = await import("../../src/domain/projects/records.js");
+      const { insertProject } = await import("../../src/domain/projects/store.js");
       const p = await insertProject(a.db.prisma, org.id, "Two instances");
       const other = await insertProject(a.db.prisma, org.id, "Elsewhere");
 
@@ -294,11 +320,17 @@ describe.runIf(onPostgres)("Subscription.activityCreated across API instances (P
 
       // Instance B has no subscriber, so it holds no LISTEN connection.
       expect(feeds[1].size).toBe(0);
-      const [{ count }] = (await a.db.exec.query(`SELECT count(*)::int AS count FROM pg_stat_activity WHERE application_name = 'activity-listener' AND datname = $1`, [name])) as { count: number }[];
+      const [{ count }] = (await a.db.exec.query(
+        `SELECT count(*)::int AS count FROM pg_stat_activity WHERE application_name = 'activity-listener' AND datname = $1`,
+        [name],
+      )) as { count: number }[];
       expect(count).toBe(1);
 
       // Losing the LISTEN connection ends the streams (entries could be missed); the next subscriber reconnects.
-      await a.db.exec.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'activity-listener' AND datname = $1`, [name]);
+      await a.db.exec.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'activity-listener' AND datname = $1`,
+        [name],
+      );
       expect((await s.next()).event).toBe("complete");
       const again = await live(p.project.id, key, a, feeds[0]);
       await viaB({ id: String(p.project.id), timezone: "America/Denver" });

@@ -54,14 +54,20 @@ export async function subscribe(app: App, query: string, variables: Record<strin
         if (done) throw new Error("The event stream ended.");
         buffer += decoder.decode(value, { stream: true });
       }
-      let end: number;
-      while ((end = buffer.indexOf("\n\n")) >= 0) {
+      for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
         const frame = buffer.slice(0, end);
         buffer = buffer.slice(end + 2);
         const lines = frame.split("\n").filter((l) => !l.startsWith(":"));
         if (!lines.length) continue; // a ping
-        const event = lines.find((l) => l.startsWith("event:"))?.slice(6).trim() ?? "message";
-        const data = lines.filter((l) => l.startsWith("data:")).map((l) => l.slice(5).trim()).join("\n");
+        const event =
+          lines
+            .find((l) => l.startsWith("event:"))
+            ?.slice(6)
+            .trim() ?? "message";
+        const data = lines
+          .filter((l) => l.startsWith("data:"))
+          .map((l) => l.slice(5).trim())
+          .join("\n");
         events.push({ event, data: data ? JSON.parse(data) : null });
       }
     }

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { setupTestApp } from "../helpers/app.js";
 import { MembershipLevel } from "../../src/auth/levels.js";
 import { encodeId } from "../../src/domain/ids.js";
-import { insertEnvironment, insertProject } from "../../src/domain/projects/records.js";
+import { insertProject } from "../../src/domain/projects/store.js";
+import { insertEnvironment } from "../../src/domain/environments/store.js";
 import type { Annotation, Prisma } from "../../src/generated/prisma/client.js";
 
 const t = await setupTestApp();
@@ -27,7 +28,9 @@ const projX = (await insertProject(prisma, otherOrg.id, "Elsewhere")).project;
 const strangerKey = await t.fixtures.key(stranger.id);
 
 const dashboardA = await prisma.dashboard.create({ data: { environmentId: projA.id, name: "Dash A" } });
-const insightA = await prisma.insight.create({ data: { environmentId: projA.id, shortId: `ia${process.pid}`, name: "Insight A", derivedName: "Derived A" } });
+const insightA = await prisma.insight.create({
+  data: { environmentId: projA.id, shortId: `ia${process.pid}`, name: "Insight A", derivedName: "Derived A" },
+});
 const insightB = await prisma.insight.create({ data: { environmentId: projB.id, shortId: `ib${process.pid}`, name: "Insight B" } });
 const dashboardB = await prisma.dashboard.create({ data: { environmentId: projB.id, name: "Dash B" } });
 
@@ -42,14 +45,20 @@ async function ok<T = any>(query: string, variables?: Record<string, unknown>, k
 }
 
 function make(env: { id: number; organizationId: string }, data: Partial<Prisma.AnnotationUncheckedCreateInput> = {}): Promise<Annotation> {
-  return prisma.annotation.create({ data: { organizationId: env.organizationId, environmentId: env.id, createdById: t.owner.id, ...data } });
+  return prisma.annotation.create({
+    data: { organizationId: env.organizationId, environmentId: env.id, createdById: t.owner.id, ...data },
+  });
 }
 
 /** A project of a fresh organization of the owner (so its lists hold only what the test made), or of `orgId`. */
 let n = 0;
+const next = () => {
+  n += 1;
+  return n;
+};
 async function freshProject(orgId?: string) {
   const org = orgId ?? (await t.fixtures.organization(undefined, [{ userId: t.owner.id, level: MembershipLevel.OWNER }])).id;
-  return (await insertProject(prisma, org, `Fresh ${process.pid}-${(n += 1)}`)).project;
+  return (await insertProject(prisma, org, `Fresh ${process.pid}-${next()}`)).project;
 }
 
 const counts = async () => ({ annotations: await prisma.annotation.count(), activity: await prisma.activityLog.count() });
@@ -168,7 +177,10 @@ describe("reading annotations", () => {
       dashboardItemId: insightA.id,
       dashboardId: dashboardA.id,
     });
-    for (const [id, key] of [[gid(a.id), t.ownerKey], [String(a.id), memberKey]] as const) {
+    for (const [id, key] of [
+      [gid(a.id), t.ownerKey],
+      [String(a.id), memberKey],
+    ] as const) {
       const data = await ok(GET, { id }, key);
       expect(data.annotation).toEqual({
         id: gid(a.id),
@@ -200,7 +212,15 @@ describe("reading annotations", () => {
   it("answers NOT_FOUND for a deleted, malformed, unknown or another organization's annotation", async () => {
     const deleted = await make(projA, { content: "deleted", deleted: true });
     const foreign = await make(projX, { content: "foreign", scope: "organization" });
-    for (const id of [gid(deleted.id), String(deleted.id), gid(foreign.id), String(foreign.id), "nope", "2147483647", encodeId("Project", projA.id)]) {
+    for (const id of [
+      gid(deleted.id),
+      String(deleted.id),
+      gid(foreign.id),
+      String(foreign.id),
+      "nope",
+      "2147483647",
+      encodeId("Project", projA.id),
+    ]) {
       const res = await t.gql(GET, { id });
       expect(res.errors?.[0].extensions?.code, id).toBe("NOT_FOUND");
       expect(res.data?.annotation ?? null).toBeNull();
@@ -250,9 +270,21 @@ describe("createAnnotation", () => {
     });
     expect(await counts()).toEqual({ annotations: before.annotations + 1, activity: before.activity + 1 });
     const stored = await prisma.annotation.findUniqueOrThrow({ where: { id: a.databaseId } });
-    expect(stored).toMatchObject({ organizationId: t.org.id, environmentId: projA.id, scope: "dashboard_item", creationType: "USR", createdById: t.owner.id });
+    expect(stored).toMatchObject({
+      organizationId: t.org.id,
+      environmentId: projA.id,
+      scope: "dashboard_item",
+      creationType: "USR",
+      createdById: t.owner.id,
+    });
     const entry = await prisma.activityLog.findFirstOrThrow({ where: { scope: "Annotation", itemId: String(a.databaseId) } });
-    expect(entry).toMatchObject({ activity: "created", organizationId: t.org.id, projectId: projA.id, environmentId: projA.id, userId: t.owner.id });
+    expect(entry).toMatchObject({
+      activity: "created",
+      organizationId: t.org.id,
+      projectId: projA.id,
+      environmentId: projA.id,
+      userId: t.owner.id,
+    });
     expect((entry.detail as any).changes).toEqual(
       expect.arrayContaining([
         { type: "Annotation", action: "created", field: "content", before: null, after: "Hello" },
@@ -263,10 +295,21 @@ describe("createAnnotation", () => {
 
   it("creates one in another environment (by its global id) with an insight and dashboard of it, as a plain member", async () => {
     const dash = await prisma.dashboard.create({ data: { environmentId: stagingA.id, name: "Staging dash" } });
-    const insight = await prisma.insight.create({ data: { environmentId: stagingA.id, shortId: `st${process.pid}`, name: null, derivedName: "Staging derived" } });
+    const insight = await prisma.insight.create({
+      data: { environmentId: stagingA.id, shortId: `st${process.pid}`, name: null, derivedName: "Staging derived" },
+    });
     const data = await ok(
       CREATE,
-      { input: { environmentId: envGid(stagingA.id), content: "Staging note", creationType: "GIT", scope: "DASHBOARD", dashboardItem: insight.id, dashboardId: dash.id } },
+      {
+        input: {
+          environmentId: envGid(stagingA.id),
+          content: "Staging note",
+          creationType: "GIT",
+          scope: "DASHBOARD",
+          dashboardItem: insight.id,
+          dashboardId: dash.id,
+        },
+      },
       memberKey,
     );
     expect(data.createAnnotation.annotation).toMatchObject({
@@ -282,7 +325,9 @@ describe("createAnnotation", () => {
       environment: { databaseId: stagingA.id },
       project: { databaseId: projA.id },
     });
-    const entry = await prisma.activityLog.findFirstOrThrow({ where: { scope: "Annotation", itemId: String(data.createAnnotation.annotation.databaseId) } });
+    const entry = await prisma.activityLog.findFirstOrThrow({
+      where: { scope: "Annotation", itemId: String(data.createAnnotation.annotation.databaseId) },
+    });
     expect(entry).toMatchObject({ activity: "created", projectId: projA.id, environmentId: stagingA.id, userId: member.id });
     // Listed with the environment, not with the project's primary environment.
     const envList = await ok(ENV_LIST, { id: String(stagingA.id) });
@@ -299,7 +344,13 @@ describe("createAnnotation", () => {
   it("reports every invalid field at once and writes nothing", async () => {
     const before = await counts();
     const res = await ok(CREATE, {
-      input: { environmentId: String(projA.id), content: "x".repeat(8193), scope: "RECORDING", dashboardItem: insightB.id, dashboardId: dashboardB.id },
+      input: {
+        environmentId: String(projA.id),
+        content: "x".repeat(8193),
+        scope: "RECORDING",
+        dashboardItem: insightB.id,
+        dashboardId: dashboardB.id,
+      },
     });
     expect(res.createAnnotation.annotation).toBeNull();
     const errors = res.createAnnotation.userErrors;
@@ -341,7 +392,9 @@ describe("createAnnotation", () => {
       expect(res.errors?.[0].extensions?.code, String(dateMarker)).toMatch(/BAD_USER_INPUT|GRAPHQL_VALIDATION_FAILED/);
       expect(res.data?.createAnnotation ?? null).toBeNull();
     }
-    const inline = await t.gql(`mutation { createAnnotation(input: { environmentId: "${projA.id}", dateMarker: 5 }) { annotation { id } } }`);
+    const inline = await t.gql(
+      `mutation { createAnnotation(input: { environmentId: "${projA.id}", dateMarker: 5 }) { annotation { id } } }`,
+    );
     expect(inline.errors?.[0].extensions?.code).toMatch(/BAD_USER_INPUT|GRAPHQL_VALIDATION_FAILED/);
     expect(await counts()).toEqual(before);
   });
@@ -409,7 +462,9 @@ describe("updateAnnotation", () => {
   it("refuses bad input, all fields at once, and writes nothing", async () => {
     const a = await make(projA, { content: "Keep me" });
     const before = await counts();
-    const res = await ok(UPDATE, { input: { id: gid(a.id), content: "q".repeat(9000), scope: "RECORDING", creationType: null, dashboardItem: insightB.id } });
+    const res = await ok(UPDATE, {
+      input: { id: gid(a.id), content: "q".repeat(9000), scope: "RECORDING", creationType: null, dashboardItem: insightB.id },
+    });
     expect(res.updateAnnotation.annotation).toBeNull();
     expect(res.updateAnnotation.userErrors.map((e: { field: string[]; code: string }) => `${e.field.join(".")}:${e.code}`).sort()).toEqual([
       "input.content:INVALID",
@@ -464,10 +519,15 @@ describe("deleteAnnotation and restoreAnnotation", () => {
     expect(noop.restoreAnnotation.annotation.deleted).toBe(false);
     expect(await counts()).toEqual({ annotations: before.annotations, activity: before.activity + 2 });
 
-    const entries = await prisma.activityLog.findMany({ where: { scope: "Annotation", itemId: String(a.id) }, orderBy: { createdAt: "asc" } });
+    const entries = await prisma.activityLog.findMany({
+      where: { scope: "Annotation", itemId: String(a.id) },
+      orderBy: { createdAt: "asc" },
+    });
     expect(entries.map((e) => e.activity)).toEqual(["deleted", "restored"]);
     for (const entry of entries) expect(entry).toMatchObject({ organizationId: t.org.id, projectId: p.id, environmentId: p.id });
-    expect((entries[0].detail as any).changes).toEqual([{ type: "Annotation", action: "changed", field: "deleted", before: false, after: true }]);
+    expect((entries[0].detail as any).changes).toEqual([
+      { type: "Annotation", action: "changed", field: "deleted", before: false, after: true },
+    ]);
   });
 
   it("answers NOT_FOUND for another organization's annotation, deleted or not", async () => {
@@ -507,11 +567,26 @@ describe("N+1", () => {
         const { project } = await insertProject(prisma, org.id, `N1 ${o}-${p}`);
         const author = await t.fixtures.user();
         const dashboard = await prisma.dashboard.create({ data: { environmentId: project.id, name: `Dash ${o}-${p}` } });
-        const insight = await prisma.insight.create({ data: { environmentId: project.id, shortId: `n1${process.pid}${(n += 1)}`, name: `Insight ${o}-${p}` } });
+        const insight = await prisma.insight.create({
+          data: { environmentId: project.id, shortId: `n1${process.pid}${next()}`, name: `Insight ${o}-${p}` },
+        });
         for (let i = 0; i < 3; i += 1) {
-          await make(project, { content: `n1 ${o}-${p}-${i}`, createdById: i === 0 ? user.id : author.id, dashboardId: dashboard.id, dashboardItemId: insight.id, dateMarker: new Date(Date.UTC(2026, 0, i + 1)) });
+          await make(project, {
+            content: `n1 ${o}-${p}-${i}`,
+            createdById: i === 0 ? user.id : author.id,
+            dashboardId: dashboard.id,
+            dashboardItemId: insight.id,
+            dateMarker: new Date(Date.UTC(2026, 0, i + 1)),
+          });
         }
-        if (p === 0) await make(project, { content: `n1 org-wide ${o}`, scope: "organization", createdById: author.id, dashboardId: dashboard.id, dashboardItemId: insight.id });
+        if (p === 0)
+          await make(project, {
+            content: `n1 org-wide ${o}`,
+            scope: "organization",
+            createdById: author.id,
+            dashboardId: dashboard.id,
+            dashboardItemId: insight.id,
+          });
       }
     }
     return t.fixtures.key(user.id);

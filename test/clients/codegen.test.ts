@@ -11,7 +11,8 @@ import { getOperationAST, parse } from "graphql";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { GENERATED_DIR, MANIFEST_PATH, ROOT, generateExamples } from "../../examples/generate.js";
 import { setupTestApp } from "../helpers/app.js";
-import { insertEnvironment, insertProject } from "../../src/domain/projects/records.js";
+import { insertProject } from "../../src/domain/projects/store.js";
+import { insertEnvironment } from "../../src/domain/environments/store.js";
 import { encodeId } from "../../src/domain/ids.js";
 
 // Generate first: the client imports the generated documents.

@@ -9,7 +9,7 @@ import { MANIFEST_PATH, ROOT, generateExamples } from "../../examples/generate.j
 import { setupTestApp } from "../helpers/app.js";
 import { createApp } from "../../src/app.js";
 import { loadConfig } from "../../src/config.js";
-import { insertProject } from "../../src/domain/projects/records.js";
+import { insertProject } from "../../src/domain/projects/store.js";
 import { loadPersistedDocuments } from "../../src/persisted.js";
 
 // The manifest must exist before the apps read it.

@@ -3,7 +3,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { setupTestApp } from "../helpers/app.js";
 import { runCli } from "../../src/cli/index.js";
-import { insertProject } from "../../src/domain/projects/records.js";
+import { insertProject } from "../../src/domain/projects/store.js";
 import { waitForCohortCalculations } from "../../src/domain/cohorts/calculation.js";
 
 const t = await setupTestApp();
@@ -39,13 +39,22 @@ const paidCohort = () =>
 describe("cohort:recalculate", () => {
   it("counts the persons created since, under the next version", async () => {
     const cohort = await paidCohort();
-    expect((await cli("person:create", "--environment", String(env.id), "--distinct-id", "p1", "--properties", '{"plan":"paid"}')).code).toBe(0);
-    expect((await cli("person:create", "--environment", String(env.id), "--distinct-id", "p2", "--properties", '{"plan":"free"}')).code).toBe(0);
+    expect(
+      (await cli("person:create", "--environment", String(env.id), "--distinct-id", "p1", "--properties", '{"plan":"paid"}')).code,
+    ).toBe(0);
+    expect(
+      (await cli("person:create", "--environment", String(env.id), "--distinct-id", "p2", "--properties", '{"plan":"free"}')).code,
+    ).toBe(0);
     const res = await cli("cohort:recalculate", "--id", String(cohort.id));
     expect(res.code, res.stderr).toBe(0);
     expect(res.stdout).toContain("1 members (version 2)");
     const after = await prisma.cohort.findUniqueOrThrow({ where: { id: cohort.id } });
-    expect({ count: after.count, version: after.version, pendingVersion: after.pendingVersion, isCalculating: after.isCalculating }).toEqual({
+    expect({
+      count: after.count,
+      version: after.version,
+      pendingVersion: after.pendingVersion,
+      isCalculating: after.isCalculating,
+    }).toEqual({
       count: 1,
       version: 2,
       pendingVersion: 2,
@@ -70,7 +79,9 @@ describe("cohort:recalculate", () => {
     const cohort = await paidCohort();
     // One spy around all five (cli()'s own spies would overlap).
     const log = vi.spyOn(console, "log").mockImplementation(() => {});
-    const codes = await Promise.all(Array.from({ length: 5 }, () => runCli(["cohort:recalculate", "--id", String(cohort.id)], { database: t.db })));
+    const codes = await Promise.all(
+      Array.from({ length: 5 }, () => runCli(["cohort:recalculate", "--id", String(cohort.id)], { database: t.db })),
+    );
     log.mockRestore();
     await waitForCohortCalculations();
     expect(codes).toEqual([0, 0, 0, 0, 0]);

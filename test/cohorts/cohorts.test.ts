@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { setupTestApp } from "../helpers/app.js";
 import { MembershipLevel } from "../../src/auth/levels.js";
 import { encodeId } from "../../src/domain/ids.js";
-import { insertEnvironment, insertProject } from "../../src/domain/projects/records.js";
+import { insertProject } from "../../src/domain/projects/store.js";
+import { insertEnvironment } from "../../src/domain/environments/store.js";
 import { waitForCohortCalculations } from "../../src/domain/cohorts/calculation.js";
 import { BEHAVIORAL_MESSAGE } from "../../src/domain/cohorts/calculation.js";
 
@@ -21,8 +22,12 @@ const { project, environment: env } = await insertProject(prisma, t.org.id, "Coh
 const stranger = await t.fixtures.user();
 const otherOrg = await t.fixtures.organization(undefined, [{ userId: stranger.id, level: MembershipLevel.OWNER }]);
 const other = await insertProject(prisma, otherOrg.id, "Elsewhere");
-const otherPerson = await prisma.person.create({ data: { environmentId: other.environment.id, distinctIds: ["x"], properties: { plan: "paid" } } });
-const otherCohort = await prisma.cohort.create({ data: { environmentId: other.environment.id, name: "Theirs", isStatic: true, cohortType: "static" } });
+const otherPerson = await prisma.person.create({
+  data: { environmentId: other.environment.id, distinctIds: ["x"], properties: { plan: "paid" } },
+});
+const otherCohort = await prisma.cohort.create({
+  data: { environmentId: other.environment.id, name: "Theirs", isStatic: true, cohortType: "static" },
+});
 
 const cohortGid = (id: number) => encodeId("Cohort", id);
 
@@ -61,16 +66,41 @@ const rowCounts = async () => ({
 
 // Typed loosely: the same value goes to GraphQL variables and to Prisma JSON columns.
 const dynamic = (...values: unknown[]): any => ({ properties: { type: "AND", values } });
-const prop = (key: string, operator: string, value?: unknown, extra: Record<string, unknown> = {}) => ({ type: "person", key, operator, value, ...extra });
+const prop = (key: string, operator: string, value?: unknown, extra: Record<string, unknown> = {}) => ({
+  type: "person",
+  key,
+  operator,
+  value,
+  ...extra,
+});
 
 describe("reading cohorts", () => {
   it("lists a project's and an environment's cohorts, newest first, with search and type filters; deleted ones hidden", async () => {
     const { project: p, environment: e } = await insertProject(prisma, t.org.id, "Cohort lists");
     const staging = await insertEnvironment(prisma, p, "Staging");
     const at = (day: number) => new Date(`2026-02-0${day}T00:00:00Z`);
-    await prisma.cohort.create({ data: { environmentId: e.id, name: "Beta testers", isStatic: true, cohortType: "static", createdAt: at(1), createdById: owner.id } });
-    await prisma.cohort.create({ data: { environmentId: e.id, name: "Paying BETA users", filters: dynamic(prop("plan", "exact", "paid")), cohortType: "person_property", count: 0, createdAt: at(2) } });
-    await prisma.cohort.create({ data: { environmentId: e.id, name: "Churned", filters: dynamic(prop("churned", "is_set")), cohortType: "person_property", createdAt: at(3) } });
+    await prisma.cohort.create({
+      data: { environmentId: e.id, name: "Beta testers", isStatic: true, cohortType: "static", createdAt: at(1), createdById: owner.id },
+    });
+    await prisma.cohort.create({
+      data: {
+        environmentId: e.id,
+        name: "Paying BETA users",
+        filters: dynamic(prop("plan", "exact", "paid")),
+        cohortType: "person_property",
+        count: 0,
+        createdAt: at(2),
+      },
+    });
+    await prisma.cohort.create({
+      data: {
+        environmentId: e.id,
+        name: "Churned",
+        filters: dynamic(prop("churned", "is_set")),
+        cohortType: "person_property",
+        createdAt: at(3),
+      },
+    });
     await prisma.cohort.create({ data: { environmentId: e.id, name: "Deleted beta", isStatic: true, deleted: true, createdAt: at(4) } });
     await prisma.cohort.create({ data: { environmentId: staging.id, name: "Staging beta", isStatic: true, createdAt: at(5) } });
     await prisma.cohort.create({ data: { environmentId: e.id, name: "100%_off", isStatic: true, createdAt: at(6) } });
@@ -93,12 +123,22 @@ describe("reading cohorts", () => {
 
     const envQ = `query($id: ID!) { environment(id: $id) { cohorts(first: 10) { totalCount nodes { name environment { databaseId } project { databaseId } } } } }`;
     const stagingData = await ok(envQ, { id: String(staging.id) });
-    expect(stagingData.environment.cohorts.nodes).toEqual([{ name: "Staging beta", environment: { databaseId: staging.id }, project: { databaseId: p.id } }]);
+    expect(stagingData.environment.cohorts.nodes).toEqual([
+      { name: "Staging beta", environment: { databaseId: staging.id }, project: { databaseId: p.id } },
+    ]);
   });
 
   it("fetches a cohort by global id, integer id and node(id:), with every field", async () => {
     const cohort = await prisma.cohort.create({
-      data: { environmentId: env.id, name: "Fetched", description: "d", isStatic: true, cohortType: "static", createdById: owner.id, count: 0 },
+      data: {
+        environmentId: env.id,
+        name: "Fetched",
+        description: "d",
+        isStatic: true,
+        cohortType: "static",
+        createdById: owner.id,
+        count: 0,
+      },
     });
     const byGid = await get(cohortGid(cohort.id));
     expect(byGid).toMatchObject({
@@ -164,13 +204,23 @@ describe("reading cohorts", () => {
     const projectOnly = await t.fixtures.key(t.owner.id, ["project:read"]);
     const single = await t.gql(`query($id: ID!) { cohort(id: $id) { name } }`, { id: String(cohort.id) }, { key: projectOnly });
     expect(single.errors?.[0].extensions?.code).toBe("FORBIDDEN");
-    const list = await t.gql(`query($id: ID!) { project(id: $id) { name cohorts(first: 5) { totalCount } } }`, { id: String(project.id) }, { key: projectOnly });
+    const list = await t.gql(
+      `query($id: ID!) { project(id: $id) { name cohorts(first: 5) { totalCount } } }`,
+      { id: String(project.id) },
+      { key: projectOnly },
+    );
     expect(list.errors?.[0].extensions?.code).toBe("FORBIDDEN");
-    const node = await t.gql(`query($id: ID!) { node(id: $id) { ... on Cohort { name } } }`, { id: cohortGid(cohort.id) }, { key: projectOnly });
+    const node = await t.gql(
+      `query($id: ID!) { node(id: $id) { ... on Cohort { name } } }`,
+      { id: cohortGid(cohort.id) },
+      { key: projectOnly },
+    );
     expect(node.errors?.[0].extensions?.code).toBe("FORBIDDEN");
 
     const readOnly = await t.fixtures.key(t.owner.id, ["cohort:read"]);
-    expect((await t.gql(`query($id: ID!) { cohort(id: $id) { name } }`, { id: String(cohort.id) }, { key: readOnly })).data.cohort.name).toBe("Guarded");
+    expect(
+      (await t.gql(`query($id: ID!) { cohort(id: $id) { name } }`, { id: String(cohort.id) }, { key: readOnly })).data.cohort.name,
+    ).toBe("Guarded");
     const before = await rowCounts();
     const write = await t.gql(CREATE, { input: { environmentId: String(env.id), name: "Nope", isStatic: true } }, { key: readOnly });
     expect(write.errors?.[0].extensions?.code).toBe("FORBIDDEN");
@@ -188,7 +238,15 @@ describe("static cohorts", () => {
       memberKey,
     );
     expect(userErrors).toEqual([]);
-    expect(cohort).toMatchObject({ name: "Hand picked", isStatic: true, cohortType: "STATIC", isCalculating: false, count: 2, filters: null, createdBy: { email: member.email } });
+    expect(cohort).toMatchObject({
+      name: "Hand picked",
+      isStatic: true,
+      cohortType: "STATIC",
+      isCalculating: false,
+      count: 2,
+      filters: null,
+      createdBy: { email: member.email },
+    });
     const members = await prisma.cohortPerson.findMany({ where: { cohortId: cohort.databaseId }, orderBy: { personId: "asc" } });
     expect(members.map((m) => m.personId)).toEqual([a.id, b.id].sort((x, y) => x - y));
     expect((await get(cohort.id)).count).toBe(2);
@@ -198,7 +256,9 @@ describe("static cohorts", () => {
     const empty = await create({ name: "Empty", isStatic: true, staticPersonIds: [] });
     expect(empty.userErrors).toEqual([]);
     expect(empty.cohort.count).toBe(0);
-    const viaProject = await ok(CREATE, { input: { environmentId: encodeId("Project", project.id), name: "No ids", isStatic: true, cohortType: "STATIC" } });
+    const viaProject = await ok(CREATE, {
+      input: { environmentId: encodeId("Project", project.id), name: "No ids", isStatic: true, cohortType: "STATIC" },
+    });
     expect(viaProject.createCohort.userErrors).toEqual([]);
     expect(viaProject.createCohort.cohort).toMatchObject({ count: 0, environment: { databaseId: env.id } });
   });
@@ -213,7 +273,6 @@ const alan = await person(calc.id, { email: "ALAN@HOGFLIX.COM", plan: null, coun
 await person(env.id, { email: "elsewhere@hogflix.com", plan: "paid" }); // another environment: never a member
 
 describe("dynamic cohorts", () => {
-
   async function calculated(filters: unknown) {
     const { cohort, userErrors } = await create({ environmentId: String(calc.id), name: "Calc", filters });
     expect(userErrors).toEqual([]);
@@ -250,7 +309,10 @@ describe("dynamic cohorts", () => {
           type: "OR",
           values: [
             { type: "AND", values: [prop("plan", "exact", "paid"), prop("country", "exact", "US")] },
-            { type: "AND", values: [prop("country", "exact", "GB"), { type: "OR", values: [prop("age", "lt", 30), prop("age", "is_not_set")] }] },
+            {
+              type: "AND",
+              values: [prop("country", "exact", "GB"), { type: "OR", values: [prop("age", "lt", 30), prop("age", "is_not_set")] }],
+            },
           ],
         },
       },
@@ -259,7 +321,14 @@ describe("dynamic cohorts", () => {
   ])("calculates %s against person properties", async (_name, filters, expected) => {
     const { after, ids: members } = await calculated(filters);
     expect(members).toEqual(expected());
-    expect(after).toMatchObject({ isCalculating: false, version: 1, pendingVersion: 1, count: expected().length, errorsCalculating: 0, lastErrorMessage: null });
+    expect(after).toMatchObject({
+      isCalculating: false,
+      version: 1,
+      pendingVersion: 1,
+      count: expected().length,
+      errorsCalculating: 0,
+      lastErrorMessage: null,
+    });
     expect(after.lastCalculation).not.toBeNull();
   });
 
@@ -281,9 +350,13 @@ describe("dynamic cohorts", () => {
     expect(third).toMatchObject({ pendingVersion: 3, isCalculating: true });
     await waitForCohortCalculations();
     expect(await get(cohort.id)).toMatchObject({ version: 3, pendingVersion: 3, count: 1, isCalculating: false });
-    expect((await prisma.cohortPerson.findMany({ where: { cohortId: cohort.databaseId } })).map((m) => [m.personId, m.version])).toEqual([[linus.id, 3]]);
+    expect((await prisma.cohortPerson.findMany({ where: { cohortId: cohort.databaseId } })).map((m) => [m.personId, m.version])).toEqual([
+      [linus.id, 3],
+    ]);
 
-    const behavioral = (await ok(UPDATE, { input: { id: cohort.id, filters: dynamic({ type: "behavioral", key: "$pageview", value: "performed_event" }) } })).updateCohort.cohort;
+    const behavioral = (
+      await ok(UPDATE, { input: { id: cohort.id, filters: dynamic({ type: "behavioral", key: "$pageview", value: "performed_event" }) } })
+    ).updateCohort.cohort;
     expect(behavioral.cohortType).toBe("BEHAVIORAL");
     await waitForCohortCalculations();
     expect(await get(cohort.id)).toMatchObject({ count: null, version: 3, pendingVersion: 4, lastErrorMessage: BEHAVIORAL_MESSAGE });
@@ -291,7 +364,11 @@ describe("dynamic cohorts", () => {
   });
 
   it("records a failing calculation (an invalid regex): errorsCalculating and lastErrorMessage", async () => {
-    const { cohort } = await create({ environmentId: String(calc.id), name: "Broken", filters: dynamic(prop("email", "regex", "(unclosed")) });
+    const { cohort } = await create({
+      environmentId: String(calc.id),
+      name: "Broken",
+      filters: dynamic(prop("email", "regex", "(unclosed")),
+    });
     expect(cohort.isCalculating).toBe(true);
     await waitForCohortCalculations();
     const after = await get(cohort.id);
@@ -300,11 +377,24 @@ describe("dynamic cohorts", () => {
     // Fixing it succeeds and clears the error.
     await ok(UPDATE, { input: { id: cohort.id, filters: dynamic(prop("email", "regex", "hogflix")) } });
     await waitForCohortCalculations();
-    expect(await get(cohort.id)).toMatchObject({ isCalculating: false, errorsCalculating: 0, lastErrorMessage: null, count: 1, version: 2 });
+    expect(await get(cohort.id)).toMatchObject({
+      isCalculating: false,
+      errorsCalculating: 0,
+      lastErrorMessage: null,
+      count: 1,
+      version: 2,
+    });
   });
 
   it("stores behavioral cohorts and says why their members cannot be calculated", async () => {
-    const filters = dynamic(prop("plan", "exact", "paid"), { type: "behavioral", key: "$pageview", value: "performed_event", event_type: "events", time_value: 30, time_interval: "day" });
+    const filters = dynamic(prop("plan", "exact", "paid"), {
+      type: "behavioral",
+      key: "$pageview",
+      value: "performed_event",
+      event_type: "events",
+      time_value: 30,
+      time_interval: "day",
+    });
     const { cohort, userErrors } = await create({ environmentId: String(calc.id), name: "Viewers", filters });
     expect(userErrors).toEqual([]);
     expect(cohort).toMatchObject({ cohortType: "BEHAVIORAL", isCalculating: true, filters });
@@ -316,7 +406,11 @@ describe("dynamic cohorts", () => {
   });
 
   it("stores query cohorts as analytical, without pretending to calculate them", async () => {
-    const { cohort, userErrors } = await create({ environmentId: String(calc.id), name: "Query", query: { kind: "HogQLQuery", query: "select 1" } });
+    const { cohort, userErrors } = await create({
+      environmentId: String(calc.id),
+      name: "Query",
+      query: { kind: "HogQLQuery", query: "select 1" },
+    });
     expect(userErrors).toEqual([]);
     expect(cohort.cohortType).toBe("ANALYTICAL");
     await waitForCohortCalculations();
@@ -327,7 +421,11 @@ describe("dynamic cohorts", () => {
 describe("refused input", () => {
   it("refuses filters and a query together", async () => {
     const before = await rowCounts();
-    const { cohort, userErrors } = await create({ name: "Both", filters: dynamic(prop("plan", "exact", "paid")), query: { kind: "HogQLQuery", query: "select 1" } });
+    const { cohort, userErrors } = await create({
+      name: "Both",
+      filters: dynamic(prop("plan", "exact", "paid")),
+      query: { kind: "HogQLQuery", query: "select 1" },
+    });
     expect(cohort).toBeNull();
     expect(userErrors).toEqual([{ field: ["input", "query"], message: "Give filters or a query, not both.", code: "CONFLICT" }]);
     expect(await rowCounts()).toEqual(before);
@@ -337,7 +435,10 @@ describe("refused input", () => {
     const before = await rowCounts();
     const cases: [Record<string, unknown>, string][] = [
       [{ filters: dynamic(prop("plan", "exact", "paid")), cohortType: "BEHAVIORAL" }, "person_property"],
-      [{ filters: dynamic({ type: "behavioral", key: "$pageview", value: "performed_event" }), cohortType: "PERSON_PROPERTY" }, "behavioral"],
+      [
+        { filters: dynamic({ type: "behavioral", key: "$pageview", value: "performed_event" }), cohortType: "PERSON_PROPERTY" },
+        "behavioral",
+      ],
       [{ isStatic: true, cohortType: "PERSON_PROPERTY" }, "static"],
       [{ filters: dynamic(prop("plan", "exact", "paid")), cohortType: "STATIC" }, "person_property"],
       [{ filters: dynamic(prop("plan", "exact", "paid")), cohortType: "REALTIME" }, "person_property"],
@@ -361,7 +462,17 @@ describe("refused input", () => {
       name: "  ",
       description: "x".repeat(1001),
       groups: { not: "a list" },
-      filters: { properties: { type: "XOR", values: [prop("plan", "bogus", "x"), prop("age", "gt", "many"), { type: "cohort", key: "id", value: 1 }, { type: "AND", values: [] }] } },
+      filters: {
+        properties: {
+          type: "XOR",
+          values: [
+            prop("plan", "bogus", "x"),
+            prop("age", "gt", "many"),
+            { type: "cohort", key: "id", value: 1 },
+            { type: "AND", values: [] },
+          ],
+        },
+      },
       staticPersonIds: ["00000000-0000-4000-8000-000000000000"],
     });
     expect(cohort).toBeNull();
@@ -369,7 +480,16 @@ describe("refused input", () => {
     expect(fields).toEqual(
       expect.arrayContaining(["input.name", "input.description", "input.groups", "input.filters.properties.type", "input.staticPersonIds"]),
     );
-    const bad = await create({ name: "Bad", filters: dynamic(prop("plan", "bogus", "x"), prop("age", "gt", "many"), { type: "cohort", key: "id", value: 1 }, { type: "AND", values: [] }, prop("email", "icontains")) });
+    const bad = await create({
+      name: "Bad",
+      filters: dynamic(
+        prop("plan", "bogus", "x"),
+        prop("age", "gt", "many"),
+        { type: "cohort", key: "id", value: 1 },
+        { type: "AND", values: [] },
+        prop("email", "icontains"),
+      ),
+    });
     expect(bad.userErrors.map((e: any) => e.field.join("."))).toEqual([
       "input.filters.properties.values.0.operator",
       "input.filters.properties.values.1.value",
@@ -378,7 +498,9 @@ describe("refused input", () => {
       "input.filters.properties.values.4.value",
     ]);
     const neither = await create({ name: "Neither" });
-    expect(neither.userErrors).toEqual([{ field: ["input", "filters"], message: expect.stringContaining("filters or a query"), code: "REQUIRED" }]);
+    expect(neither.userErrors).toEqual([
+      { field: ["input", "filters"], message: expect.stringContaining("filters or a query"), code: "REQUIRED" },
+    ]);
     const staticWithFilters = await create({ name: "S", isStatic: true, filters: dynamic(prop("plan", "exact", "paid")) });
     expect(staticWithFilters.userErrors.map((e: any) => e.field)).toEqual([["input", "filters"]]);
     expect(await rowCounts()).toEqual(before);
@@ -400,9 +522,11 @@ describe("changes", () => {
     const a = await person(env.id, {});
     const { cohort } = await create({ name: "Temporary", isStatic: true, staticPersonIds: [a.uuid] });
     const listed = async () =>
-      (await ok(`query($id: ID!) { project(id: $id) { cohorts(first: 100, search: "Temporary") { nodes { id } } } }`, { id: String(project.id) })).project.cohorts.nodes.map(
-        (n: any) => n.id,
-      );
+      (
+        await ok(`query($id: ID!) { project(id: $id) { cohorts(first: 100, search: "Temporary") { nodes { id } } } }`, {
+          id: String(project.id),
+        })
+      ).project.cohorts.nodes.map((n: any) => n.id);
     expect(await listed()).toContain(cohort.id);
     const del = (await ok(DELETE, { input: { id: cohort.id } }, memberKey)).deleteCohort;
     expect(del).toEqual({ cohort: { id: cohort.id, deleted: true }, userErrors: [] });
@@ -420,7 +544,10 @@ describe("changes", () => {
     expect(restored).toEqual({ cohort: { id: cohort.id, deleted: false, count: 1 }, userErrors: [] });
     expect(await listed()).toContain(cohort.id);
     const twice = (await ok(RESTORE, { input: { id: cohort.id } })).restoreCohort;
-    expect(twice).toEqual({ cohort: null, userErrors: [{ field: ["input", "id"], message: "The cohort is not deleted.", code: "CONFLICT" }] });
+    expect(twice).toEqual({
+      cohort: null,
+      userErrors: [{ field: ["input", "id"], message: "The cohort is not deleted.", code: "CONFLICT" }],
+    });
   });
 
   it("writes one activity entry per change, none for a change that changes nothing", async () => {
@@ -431,11 +558,32 @@ describe("changes", () => {
     await waitForCohortCalculations();
     const created = await entries(cohort.databaseId);
     expect(created).toHaveLength(1);
-    expect(created[0]).toMatchObject({ activity: "created", organizationId: t.org.id, projectId: project.id, environmentId: env.id, userId: member.id });
-    expect((created[0].detail as any).changes.map((c: any) => c.field)).toEqual(["name", "description", "groups", "filters", "isStatic", "cohortType"]);
+    expect(created[0]).toMatchObject({
+      activity: "created",
+      organizationId: t.org.id,
+      projectId: project.id,
+      environmentId: env.id,
+      userId: member.id,
+    });
+    expect((created[0].detail as any).changes.map((c: any) => c.field)).toEqual([
+      "name",
+      "description",
+      "groups",
+      "filters",
+      "isStatic",
+      "cohortType",
+    ]);
 
     // The same values again (keys in another order): nothing changes, nothing is written, nothing recalculated.
-    const same = (await ok(UPDATE, { input: { id: cohort.id, name: "Logged", filters: { properties: { values: [{ value: "paid", operator: "exact", key: "plan", type: "person" }], type: "AND" } } } })).updateCohort;
+    const same = (
+      await ok(UPDATE, {
+        input: {
+          id: cohort.id,
+          name: "Logged",
+          filters: { properties: { values: [{ value: "paid", operator: "exact", key: "plan", type: "person" }], type: "AND" } },
+        },
+      })
+    ).updateCohort;
     expect(same.userErrors).toEqual([]);
     expect(same.cohort).toMatchObject({ pendingVersion: 1, isCalculating: false });
     expect(await entries(cohort.databaseId)).toHaveLength(1);
@@ -453,7 +601,9 @@ describe("changes", () => {
     expect((all[2].detail as any).changes).toEqual([{ type: "Cohort", action: "changed", field: "deleted", before: false, after: true }]);
     for (const e of all) expect(e).toMatchObject({ organizationId: t.org.id, projectId: project.id, environmentId: env.id });
 
-    const activity = await ok(`query($id: ID!) { environment(id: $id) { activity(first: 1) { nodes { scope activity itemId } } } }`, { id: String(env.id) });
+    const activity = await ok(`query($id: ID!) { environment(id: $id) { activity(first: 1) { nodes { scope activity itemId } } } }`, {
+      id: String(env.id),
+    });
     expect(activity.environment.activity.nodes[0]).toEqual({ scope: "Cohort", activity: "restored", itemId: String(cohort.databaseId) });
   });
 });
@@ -471,7 +621,13 @@ describe("N+1", () => {
         const creator = await t.fixtures.user();
         await prisma.organizationMembership.create({ data: { organizationId: org.id, userId: creator.id } });
         await prisma.cohort.create({
-          data: { environmentId: environment.id, name: `C${i}-${j}`, isStatic: true, createdById: creator.id, persons: { create: j ? [{ personId: p.id }] : [] } },
+          data: {
+            environmentId: environment.id,
+            name: `C${i}-${j}`,
+            isStatic: true,
+            createdById: creator.id,
+            persons: { create: j ? [{ personId: p.id }] : [] },
+          },
         });
       }
     }
@@ -483,10 +639,15 @@ describe("N+1", () => {
     const five = await t.gql(QUERY, undefined, { key: await userWithProjects(5) });
     expect(one.errors).toBeUndefined();
     expect(five.errors).toBeUndefined();
-    const cohorts = (r: any) => r.data.viewer.organizations.nodes.flatMap((o: any) => o.projects.nodes.flatMap((p: any) => p.cohorts.nodes));
+    const cohorts = (r: any) =>
+      r.data.viewer.organizations.nodes.flatMap((o: any) => o.projects.nodes.flatMap((p: any) => p.cohorts.nodes));
     expect(cohorts(one)).toHaveLength(3);
     expect(cohorts(five)).toHaveLength(15);
-    expect(cohorts(five).map((c: any) => c.count).sort()).toEqual([...Array(5).fill(0), ...Array(10).fill(1)]);
+    expect(
+      cohorts(five)
+        .map((c: any) => c.count)
+        .sort(),
+    ).toEqual([...Array(5).fill(0), ...Array(10).fill(1)]);
     for (const c of cohorts(five)) expect(c.createdBy.email).toMatch(/@example\.com$/);
     // authentication, organizations, projects, cohorts (with member counts), users: whatever the number of projects
     expect(five.sql).toBe(one.sql);

@@ -61,7 +61,11 @@ describe("window arguments", () => {
     ["an after cursor with a fractional offset", { after: offsetToCursor(1.5) }, "after"],
     ["an after cursor with an offset beyond any list", { after: offsetToCursor(99_999_999_999) }, "after"],
     ["a before cursor with an offset beyond any list", { before: offsetToCursor(2 ** 40) }, "before"],
-    ["a cursor with trailing garbage", { after: Buffer.from(`${Buffer.from(offsetToCursor(2), "base64").toString()}x`).toString("base64") }, "after"],
+    [
+      "a cursor with trailing garbage",
+      { after: Buffer.from(`${Buffer.from(offsetToCursor(2), "base64").toString()}x`).toString("base64") },
+      "after",
+    ],
     ["a cursor of another prefix", { after: Buffer.from("arrayconnection:2").toString("base64") }, "after"],
   ])("refuses %s with BAD_USER_INPUT", async (_name, args, argument) => {
     const res = await t.gql(PAGE, args, { key });

@@ -43,7 +43,11 @@ describe("createOrganization", () => {
     expect((await t.db.prisma.user.findUniqueOrThrow({ where: { id: user.id } })).currentOrganizationId).toBe(organization.uuid);
 
     // The next request sees it like any other of the user's organizations.
-    const list = await t.gql(`{ viewer { organizations(first: 10) { nodes { uuid membershipLevel } } } currentOrganization { uuid } }`, undefined, { key });
+    const list = await t.gql(
+      `{ viewer { organizations(first: 10) { nodes { uuid membershipLevel } } } currentOrganization { uuid } }`,
+      undefined,
+      { key },
+    );
     expect(list.data.viewer.organizations.nodes).toEqual([{ uuid: organization.uuid, membershipLevel: "OWNER" }]);
     expect(list.data.currentOrganization.uuid).toBe(organization.uuid);
   });
@@ -109,7 +113,14 @@ describe("createOrganization", () => {
     }
     const slugs = results.map((r) => r.data.createOrganization.organization.slug as string);
     expect(new Set(slugs).size).toBe(6);
-    expect(slugs.sort()).toEqual(["race-condition", "race-condition-2", "race-condition-3", "race-condition-4", "race-condition-5", "race-condition-6"]);
+    expect(slugs.sort()).toEqual([
+      "race-condition",
+      "race-condition-2",
+      "race-condition-3",
+      "race-condition-4",
+      "race-condition-5",
+      "race-condition-6",
+    ]);
   });
 
   it("needs the organization:write scope", async () => {
@@ -189,7 +200,9 @@ describe("updateOrganization", () => {
     const res = await t.gql(UPDATE, { id: org.id, name }, { key: adminKey });
     expect(res.errors).toBeUndefined();
     expect(res.data.updateOrganization.organization).toBeNull();
-    expect(res.data.updateOrganization.userErrors).toEqual([{ field: ["input", "name"], message: expect.stringMatching(message), code: "INVALID" }]);
+    expect(res.data.updateOrganization.userErrors).toEqual([
+      { field: ["input", "name"], message: expect.stringMatching(message), code: "INVALID" },
+    ]);
     expect(await t.db.prisma.organization.findUniqueOrThrow({ where: { id: org.id } })).toEqual(before);
   });
 
@@ -198,13 +211,20 @@ describe("updateOrganization", () => {
     const res = await t.gql(UPDATE, { id: org.id, name: null }, { key: adminKey });
     expect(res.errors).toBeUndefined();
     expect(res.data.updateOrganization.organization).toBeNull();
-    expect(res.data.updateOrganization.userErrors).toMatchObject([{ field: ["input", "name"], message: expect.stringMatching(/must not be null/) }]);
+    expect(res.data.updateOrganization.userErrors).toMatchObject([
+      { field: ["input", "name"], message: expect.stringMatching(/must not be null/) },
+    ]);
     expect(await t.db.prisma.organization.findUniqueOrThrow({ where: { id: org.id } })).toEqual(before);
   });
 
-  it("reports the name's userError before the caller's level (nothing is written either way)", async () => {
-    const res = await t.gql(UPDATE, { id: org.id, name: "" }, { key: memberKey });
-    expect(res.data.updateOrganization.userErrors[0].field).toEqual(["input", "name"]);
+  it("checks who may before what: a member is refused FORBIDDEN, an outsider NOT_FOUND, even for an invalid name", async () => {
+    const before = await t.db.prisma.organization.findUniqueOrThrow({ where: { id: org.id } });
+    const forbidden = await t.gql(UPDATE, { id: org.id, name: "" }, { key: memberKey });
+    expect(forbidden.errors?.[0].extensions?.code).toBe("FORBIDDEN");
+    expect(forbidden.data ?? null).toBeNull();
+    const hidden = await t.gql(UPDATE, { id: org.id, name: "" }, { key: outsiderKey });
+    expect(hidden.errors?.[0].extensions?.code).toBe("NOT_FOUND");
+    expect(await t.db.prisma.organization.findUniqueOrThrow({ where: { id: org.id } })).toEqual(before);
   });
 
   it("needs the organization:write scope", async () => {

@@ -28,7 +28,7 @@ import { setupTestApp, type GqlResult } from "../helpers/app.js";
 import { createApp, type App } from "../../src/app.js";
 import { loadConfig } from "../../src/config.js";
 import { getSchema } from "../../src/schema/index.js";
-import { insertProject } from "../../src/domain/projects/records.js";
+import { insertProject } from "../../src/domain/projects/store.js";
 
 const t = await setupTestApp();
 const schema = getSchema();

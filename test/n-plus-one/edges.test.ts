@@ -35,7 +35,8 @@ import { createApp } from "../../src/app.js";
 import { loadConfig } from "../../src/config.js";
 import { MembershipLevel } from "../../src/auth/levels.js";
 import { encodeId } from "../../src/domain/ids.js";
-import { insertEnvironment, insertProject } from "../../src/domain/projects/records.js";
+import { insertProject } from "../../src/domain/projects/store.js";
+import { insertEnvironment } from "../../src/domain/environments/store.js";
 
 const t = await setupTestApp();
 const prisma = t.db.prisma;

@@ -20,7 +20,8 @@ const beta = await h.project({}, "Beta Mobile");
 const gone = await h.project({}, "Alpha Gone");
 await prisma.project.update({ where: { id: gone.project.id }, data: { isPendingDeletion: true } });
 await prisma.environment.updateMany({ where: { projectId: gone.project.id }, data: { isPendingDeletion: true } });
-const gamma = await h.project({}, "gamma 100%_off");
+// Found by searches that escape LIKE wildcards ("100%_off").
+await h.project({}, "gamma 100%_off");
 
 const admin = await h.userAt(MembershipLevel.ADMIN);
 const member = await h.userAt(MembershipLevel.MEMBER);

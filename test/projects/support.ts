@@ -5,7 +5,8 @@ import { expect } from "vitest";
 import type { setupTestApp } from "../helpers/app.js";
 import { MembershipLevel } from "../../src/auth/levels.js";
 import { ALL_SCOPES } from "../../src/auth/scopes.js";
-import { insertEnvironment, insertProject } from "../../src/domain/projects/records.js";
+import { insertProject } from "../../src/domain/projects/store.js";
+import { insertEnvironment } from "../../src/domain/environments/store.js";
 import { encodeId } from "../../src/domain/ids.js";
 
 export type T = Awaited<ReturnType<typeof setupTestApp>>;
@@ -25,7 +26,10 @@ export const USER_ERRORS = `userErrors { field message code }`;
 export function helpers(t: T) {
   const prisma = t.db.prisma;
   let n = 0;
-  const uniqueName = (prefix = "Project") => `${prefix} ${process.pid}-${(n += 1)}`;
+  const uniqueName = (prefix = "Project") => {
+    n += 1;
+    return `${prefix} ${process.pid}-${n}`;
+  };
 
   /** A user at `level` in `organizationId` (default t.org), with a key of `scopes`. */
   async function userAt(level: number, organizationId: string = t.org.id, scopes: string[] = ALL_SCOPES) {

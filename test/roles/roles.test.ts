@@ -22,7 +22,10 @@ const userGid = (id: number) => encodeId("User", id);
 const orgGid = (id: string) => encodeId("Organization", id);
 
 let n = 0;
-const uniqueName = (prefix: string) => `${prefix} ${process.pid}-${(n += 1)}`;
+const uniqueName = (prefix: string) => {
+  n += 1;
+  return `${prefix} ${process.pid}-${n}`;
+};
 
 async function ok<T = any>(query: string, variables?: Record<string, unknown>, key?: string) {
   const res = await t.gql<T>(query, variables, key ? { key } : undefined);
@@ -86,7 +89,11 @@ describe("reading roles", () => {
   });
 
   it("answers no default role when the organization has none", async () => {
-    const data = await ok(`query($id: ID!) { organization(id: $id) { defaultRole { id } } }`, { id: otherOrg.id }, await t.fixtures.key(stranger.id));
+    const data = await ok(
+      `query($id: ID!) { organization(id: $id) { defaultRole { id } } }`,
+      { id: otherOrg.id },
+      await t.fixtures.key(stranger.id),
+    );
     expect(data.organization.defaultRole).toBeNull();
   });
 
@@ -355,7 +362,9 @@ describe("role members", () => {
     for (const userId of [userGid(stranger.id), String(stranger.id), "999999999", "not-a-user", roleGid(role.id)]) {
       const data = await ok(ADD, { input: { roleId: role.id, userId } });
       expect(data.addRoleMember.role, userId).toBeNull();
-      expect(data.addRoleMember.userErrors, userId).toEqual([{ field: ["input", "userId"], message: expect.any(String), code: "NOT_FOUND" }]);
+      expect(data.addRoleMember.userErrors, userId).toEqual([
+        { field: ["input", "userId"], message: expect.any(String), code: "NOT_FOUND" },
+      ]);
     }
     expect(await counts()).toEqual(before);
   });
@@ -364,7 +373,11 @@ describe("role members", () => {
     const role = await makeRole();
     await prisma.roleMembership.create({ data: { roleId: role.id, userId: member.id } });
     const data = await ok(REMOVE, { input: { roleId: roleGid(role.id), userId: userGid(member.id) } });
-    expect(data.removeRoleMember).toMatchObject({ role: { members: { totalCount: 0 } }, member: { user: { email: member.email } }, userErrors: [] });
+    expect(data.removeRoleMember).toMatchObject({
+      role: { members: { totalCount: 0 } },
+      member: { user: { email: member.email } },
+      userErrors: [],
+    });
     expect(await prisma.roleMembership.count({ where: { roleId: role.id } })).toBe(0);
     const entries = await prisma.activityLog.findMany({ where: { itemId: role.id } });
     expect(entries).toHaveLength(1);
@@ -407,7 +420,11 @@ describe("setOrganizationDefaultRole", () => {
     expect(await counts()).toEqual(before);
 
     const cleared = await ok(SET_DEFAULT, { input: { organizationId: org.id, roleId: null } });
-    expect(cleared.setOrganizationDefaultRole).toEqual({ organization: { id: orgGid(org.id), defaultRole: null }, defaultRole: null, userErrors: [] });
+    expect(cleared.setOrganizationDefaultRole).toEqual({
+      organization: { id: orgGid(org.id), defaultRole: null },
+      defaultRole: null,
+      userErrors: [],
+    });
     expect((await prisma.organization.findUniqueOrThrow({ where: { id: org.id } })).defaultRoleId).toBeNull();
 
     const entries = await prisma.activityLog.findMany({ where: { itemId: org.id }, orderBy: { createdAt: "asc" } });
@@ -426,7 +443,9 @@ describe("setOrganizationDefaultRole", () => {
     for (const roleId of [roleGid(otherRole.id), otherRole.id, "nonsense"]) {
       const data = await ok(SET_DEFAULT, { input: { organizationId: t.org.id, roleId } });
       expect(data.setOrganizationDefaultRole.organization).toBeNull();
-      expect(data.setOrganizationDefaultRole.userErrors).toEqual([{ field: ["input", "roleId"], message: expect.any(String), code: "NOT_FOUND" }]);
+      expect(data.setOrganizationDefaultRole.userErrors).toEqual([
+        { field: ["input", "roleId"], message: expect.any(String), code: "NOT_FOUND" },
+      ]);
     }
     expect(await counts()).toEqual(before);
   });
@@ -448,6 +467,35 @@ describe("authorization of changes", () => {
     for (const [mutation, input] of attempts) {
       const res = await t.gql(mutation, { input }, { key: memberKey });
       expect(res.errors?.[0].extensions?.code, mutation).toBe("FORBIDDEN");
+    }
+    expect(await counts()).toEqual(before);
+  });
+
+  it("checks who may before what: invalid input from a member is FORBIDDEN, to another organization NOT_FOUND", async () => {
+    const role = await makeRole();
+    const before = await counts();
+    const asMember: [string, Record<string, unknown>][] = [
+      [CREATE, { organizationId: t.org.id, name: "   " }],
+      [UPDATE, { id: role.id, name: "x".repeat(201) }],
+      [UPDATE, { id: role.id, name: null }],
+      [ADD, { roleId: role.id, userId: "  " }],
+      [REMOVE, { roleId: role.id, userId: "" }],
+      [SET_DEFAULT, { organizationId: t.org.id, roleId: " " }],
+    ];
+    for (const [mutation, input] of asMember) {
+      const res = await t.gql(mutation, { input }, { key: memberKey });
+      expect(res.errors?.[0].extensions?.code, JSON.stringify(input)).toBe("FORBIDDEN");
+      expect(res.errors?.[0].message).toMatch(/^Only organization admins \(level 8 or more\) may /);
+    }
+    const elsewhere: [string, Record<string, unknown>][] = [
+      [CREATE, { organizationId: otherOrg.id, name: "" }],
+      [UPDATE, { id: otherRole.id, name: "" }],
+      [ADD, { roleId: otherRole.id, userId: "" }],
+      [SET_DEFAULT, { organizationId: otherOrg.id, roleId: " " }],
+    ];
+    for (const [mutation, input] of elsewhere) {
+      const res = await t.gql(mutation, { input });
+      expect(res.errors?.[0].extensions?.code, JSON.stringify(input)).toBe("NOT_FOUND");
     }
     expect(await counts()).toEqual(before);
   });

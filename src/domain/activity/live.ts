@@ -155,7 +155,12 @@ export class ActivityFeed {
       if (!url) throw new Error("Live activity on PostgreSQL needs the server's URL (Database.url).");
       const pg = (await import("pg")).default;
       // A connection of its own: a pooled one would be handed to other queries.
-      const client = new pg.Client({ connectionString: url, keepAlive: true, connectionTimeoutMillis: 10_000, application_name: "activity-listener" });
+      const client = new pg.Client({
+        connectionString: url,
+        keepAlive: true,
+        connectionTimeoutMillis: 10_000,
+        application_name: "activity-listener",
+      });
       client.on("notification", (message) => {
         if (message.channel === ACTIVITY_CHANNEL && message.payload) this.dispatch(message.payload);
       });

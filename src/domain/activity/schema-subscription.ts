@@ -11,20 +11,32 @@
 // or moved out of reach) gets one last event with the error
 // (UNAUTHENTICATED, FORBIDDEN or NOT_FOUND, as a query would answer) and its
 // stream ends.
-import { GraphQLError } from "graphql";
+import type { GraphQLError } from "graphql";
 import type { ActivityLog } from "../../generated/prisma/client.js";
 import { builder } from "../../schema/builder.js";
 import { createContext, viewerOf, type Context } from "../../context.js";
-import { authenticateKey } from "../../auth/principal.js";
+import { authenticateKey, type Principal } from "../../auth/principal.js";
+import { ACTIONS, hasScope } from "../../auth/policy.js";
 import { forbidden, unauthenticated } from "../../errors.js";
 import { getVisibleProject } from "../projects/service.js";
 import { ActivityEntryRef } from "./schema.js";
 import { activityFeedFor, type ActivityFeed, type ActivityNotice } from "./live.js";
+import { activityEntriesOfProject } from "./store.js";
 
 /** An entry to send, or the error that ends the stream. */
 type LiveEvent = ActivityLog | Error;
 
-const MISSING_SCOPE = "The API key lacks the scope needed for `Subscription.activityCreated`: project:read.";
+const READ_SCOPE = ACTIONS["activity:read"].scope;
+const MISSING_SCOPE = `The API key lacks the scope needed for \`Subscription.activityCreated\`: ${READ_SCOPE}.`;
+
+/**
+ * The first check of the policy's order (src/auth/policy.ts): the key's scope,
+ * before the project is looked at. Visibility follows (getVisibleProject:
+ * NOT_FOUND); any member may read activity, so no level check remains.
+ */
+function scopeRefusal(principal: Principal): GraphQLError | null {
+  return hasScope(principal, READ_SCOPE) ? null : forbidden(MISSING_SCOPE);
+}
 
 const isGraphQLError = (e: unknown): e is GraphQLError => e instanceof Error && e.name === "GraphQLError";
 
@@ -43,9 +55,8 @@ function requestKey(ctx: Context): string | null {
 async function recheckAccess(ctx: Context, rawKey: string, projectArg: string): Promise<GraphQLError | null> {
   const auth = await authenticateKey(ctx.db.prisma, rawKey);
   if (!auth.ok) return unauthenticated(auth.reason);
-  if (!auth.principal.hasScope("project:read")) {
-    return forbidden(MISSING_SCOPE);
-  }
+  const missingScope = scopeRefusal(auth.principal);
+  if (missingScope) return missingScope;
   const fresh = createContext(ctx.db, ctx.config, auth.principal);
   try {
     await getVisibleProject(fresh, projectArg);
@@ -161,7 +172,11 @@ class LiveActivity implements AsyncIterableIterator<LiveEvent> {
       }
       if (!batch.length) return;
       // Entries are sent as stored (secrets were masked when written), in commit order.
-      const rows = await this.ctx.db.prisma.activityLog.findMany({ where: { id: { in: batch.map((n) => n.id) }, projectId: this.projectId } });
+      const rows = await activityEntriesOfProject(
+        this.ctx.db.prisma,
+        this.projectId,
+        batch.map((n) => n.id),
+      );
       const byId = new Map(rows.map((r) => [r.id, r]));
       for (const notice of batch) {
         const entry = byId.get(notice.id);
@@ -187,14 +202,15 @@ builder.subscriptionField("activityCreated", (t) =>
     type: ActivityEntryRef,
     description:
       "Each activity entry of the project or of any of its environments, as it is committed (entries of rolled-back changes never come). Needs `project:read` and a visible project (NOT_FOUND otherwise), as `Project.activity`. Access is checked again before each entry and every minute: when it is lost (key revoked, membership removed, project deleted) one last result carries the error (UNAUTHENTICATED, FORBIDDEN or NOT_FOUND) and the stream completes. The stream also completes when the server shuts down or the client falls over 1000 entries behind; nothing is replayed, so after reconnecting read `Project.activity` to catch up.",
-    authScopes: { scope: "project:read" },
+    authScopes: { scope: READ_SCOPE },
     args: {
       projectId: t.arg.id({ required: true, description: "The project's global id, or PostHog's integer id of it." }),
     },
     subscribe: async (_root, args, ctx) => {
       // authScopes guard `resolve` (each event); the builder does not run them on `subscribe`
       // (scopeAuth.authorizeOnSubscribe is off), so the scope is checked here too.
-      if (!viewerOf(ctx).hasScope("project:read")) throw forbidden(MISSING_SCOPE);
+      const missingScope = scopeRefusal(viewerOf(ctx));
+      if (missingScope) throw missingScope;
       const projectArg = String(args.projectId);
       const project = await getVisibleProject(ctx, projectArg);
       const rawKey = requestKey(ctx);

@@ -1,7 +1,10 @@
-// Writing the activity log: one entry per change, with field-level
-// before/after. Every area records its changes through here.
-import type { Prisma } from "../../generated/prisma/client.js";
+// The rules of the activity log: one entry per change, with field-level
+// before/after (diffFields), secrets only masked, and no entry for an update
+// that changed nothing. Every area records its changes through here; the
+// statements are in store.ts.
+import type { ActivityLog } from "../../generated/prisma/client.js";
 import { maskToken } from "../../auth/tokens.js";
+import { insertActivity, type ActivityWriter } from "./store.js";
 
 export type ActivityVerb = "created" | "updated" | "deleted" | string;
 
@@ -75,22 +78,21 @@ export interface NewActivity {
   detail: ActivityDetail;
 }
 
-type Tx = Pick<Prisma.TransactionClient, "activityLog">;
-
 /** Records one entry. An update with no field changes records nothing (returns false). */
-export async function logActivity(tx: Tx, entry: NewActivity): Promise<boolean> {
+export async function logActivity(tx: ActivityWriter, entry: NewActivity): Promise<boolean> {
   if (entry.activity === "updated" && entry.detail.changes.length === 0) return false;
-  await tx.activityLog.create({
-    data: {
-      organizationId: entry.organizationId,
-      projectId: entry.projectId ?? null,
-      environmentId: entry.environmentId ?? null,
-      userId: entry.userId,
-      activity: entry.activity,
-      scope: entry.scope,
-      itemId: String(entry.itemId),
-      detail: entry.detail as unknown as Prisma.InputJsonValue,
-    },
+  await insertActivity(tx, {
+    organizationId: entry.organizationId,
+    projectId: entry.projectId ?? null,
+    environmentId: entry.environmentId ?? null,
+    userId: entry.userId,
+    activity: entry.activity,
+    scope: entry.scope,
+    itemId: String(entry.itemId),
+    detail: entry.detail,
   });
   return true;
 }
+
+/** An entry's detail, as logActivity wrote it. */
+export const detailOf = (entry: Pick<ActivityLog, "detail">): ActivityDetail => entry.detail as unknown as ActivityDetail;

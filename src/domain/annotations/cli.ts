@@ -2,10 +2,12 @@
 // which annotations point at (this API does not manage them otherwise).
 import type { Command } from "../../cli/index.js";
 import type { Database } from "../../db/client.js";
+import { insertDashboard, insertInsight, insightByShortId } from "./store.js";
 
 async function environmentOf(db: Database, ref: unknown) {
   const id = Number(ref);
-  if (!Number.isInteger(id) || id <= 0 || id > 2147483647) throw new Error("--environment must be an environment's (or project's) integer id.");
+  if (!Number.isInteger(id) || id <= 0 || id > 2147483647)
+    throw new Error("--environment must be an environment's (or project's) integer id.");
   const env = await db.prisma.environment.findUnique({ where: { id } });
   if (!env) throw new Error(`No environment ${id}.`);
   return env;
@@ -27,7 +29,7 @@ export const annotationsCommands: Record<string, Command> = {
     },
     async run(db, o) {
       const env = await environmentOf(db, o.environment);
-      const dashboard = await db.prisma.dashboard.create({ data: { environmentId: env.id, name: nonBlank(o.name, "name", 400) } });
+      const dashboard = await insertDashboard(db.prisma, { environmentId: env.id, name: nonBlank(o.name, "name", 400) });
       console.log(`Created dashboard ${dashboard.id} "${dashboard.name}" in environment ${env.id}.`);
     },
   },
@@ -43,14 +45,12 @@ export const annotationsCommands: Record<string, Command> = {
       const env = await environmentOf(db, o.environment);
       const shortId = nonBlank(o["short-id"], "short-id", 12);
       if (!/^[A-Za-z0-9_-]+$/.test(shortId)) throw new Error("--short-id may hold only letters, digits, _ and -.");
-      if (await db.prisma.insight.findUnique({ where: { shortId } })) throw new Error(`An insight with short id ${shortId} exists already.`);
-      const insight = await db.prisma.insight.create({
-        data: {
-          environmentId: env.id,
-          shortId,
-          name: nonBlank(o.name, "name", 400),
-          derivedName: o["derived-name"] === undefined ? null : nonBlank(o["derived-name"], "derived-name", 400),
-        },
+      if (await insightByShortId(db.prisma, shortId)) throw new Error(`An insight with short id ${shortId} exists already.`);
+      const insight = await insertInsight(db.prisma, {
+        environmentId: env.id,
+        shortId,
+        name: nonBlank(o.name, "name", 400),
+        derivedName: o["derived-name"] === undefined ? null : nonBlank(o["derived-name"], "derived-name", 400),
       });
       console.log(`Created insight ${insight.id} (${insight.shortId}) "${insight.name}" in environment ${env.id}.`);
     },

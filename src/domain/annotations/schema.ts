@@ -3,27 +3,27 @@
 // query and the annotation mutations. As in PostHog, annotations are never
 // hard-deleted: deleteAnnotation sets `deleted`, restoreAnnotation clears it.
 import type { Annotation } from "../../generated/prisma/client.js";
+import type { ArgBuilder } from "@pothos/core";
 import { builder } from "../../schema/builder.js";
-import { viewerOf, type Context } from "../../context.js";
+import type { Context } from "../../context.js";
 import { notFound } from "../../errors.js";
 import { definePayload, toPayload } from "../../schema/payloads.js";
+import { pagedField, type Types } from "../../schema/paged-field.js";
 import { UserRef, loadReferencedUser } from "../users/schema.js";
 import { ProjectRef } from "../projects/schema.js";
-import { projectVisible } from "../projects/service.js";
 import { EnvironmentRef } from "../environments/schema.js";
-import { environmentVisibleTo } from "../environments/access.js";
 import {
   createAnnotation,
   deleteAnnotation,
   getVisibleAnnotation,
-  loadAnnotationPages,
-  loadVisibleAnnotations,
   restoreAnnotation,
   updateAnnotation,
-  type AnnotationListArgs,
+  visibleAnnotationsByRowIds,
+  visibleEnvironmentOf,
+  visibleProjectOf,
 } from "./service.js";
-import { CONTENT_MAX_LENGTH, SEARCH_MAX_LENGTH } from "./validation.js";
-import { parseRowId } from "../ids.js";
+import { annotationPageQuery } from "./store.js";
+import { CONTENT_MAX_LENGTH, SEARCH_MAX_LENGTH, type AnnotationScopeValue, type CreationTypeValue } from "./validation.js";
 
 export const AnnotationScopeEnum = builder.enumType("AnnotationScope", {
   description: "Where an annotation shows: on one insight, one dashboard, the whole project, or every project of the organization.",
@@ -31,10 +31,14 @@ export const AnnotationScopeEnum = builder.enumType("AnnotationScope", {
     DASHBOARD_ITEM: { value: "dashboard_item", description: "On one insight (PostHog's `dashboard_item`, the default)." },
     DASHBOARD: { value: "dashboard", description: "On the insights of one dashboard." },
     PROJECT: { value: "project", description: "On every insight of its environment." },
-    ORGANIZATION: { value: "organization", description: "On every insight of every project of the organization; listed with every environment's annotations." },
+    ORGANIZATION: {
+      value: "organization",
+      description: "On every insight of every project of the organization; listed with every environment's annotations.",
+    },
     RECORDING: {
       value: "recording",
-      description: "On a session recording: PostHog refuses it on write, and so does this API (a userError); it only appears on annotations stored so elsewhere.",
+      description:
+        "On a session recording: PostHog refuses it on write, and so does this API (a userError); it only appears on annotations stored so elsewhere.",
     },
   } as const,
 });
@@ -52,44 +56,53 @@ export const AnnotationRef = builder.loadableNode("Annotation", {
     "A note pinned to a moment (`dateMarker`) on an insight, a dashboard, an environment or the whole organization. Any member of the organization reads and writes annotations. Deleting one only marks it `deleted` (there is no hard delete, as in PostHog).",
   id: { resolve: (a: Annotation) => a.id },
   authScopes: { scope: "annotation:read" },
-  load: async (ids: string[], ctx: Context) => {
-    const wanted = ids.map(parseRowId);
-    const valid = wanted.filter((id): id is number => id !== null);
-    const found = await loadVisibleAnnotations(ctx, valid);
-    const byId = new Map(valid.map((id, i) => [id, found[i]]));
-    return wanted.map((id, i) => (id !== null && byId.get(id)?.annotation) || notFound("Annotation", ids[i]));
-  },
+  load: async (ids: string[], ctx: Context) =>
+    (await visibleAnnotationsByRowIds(ctx, ids)).map((a, i) => a ?? notFound("Annotation", ids[i])),
   fields: (t) => ({
     databaseId: t.exposeInt("id", { description: "PostHog's integer id of the annotation." }),
-    content: t.exposeString("content", { nullable: true, description: `The note (at most ${CONTENT_MAX_LENGTH} characters); null when none.` }),
+    content: t.exposeString("content", {
+      nullable: true,
+      description: `The note (at most ${CONTENT_MAX_LENGTH} characters); null when none.`,
+    }),
     dateMarker: t.field({
       type: "DateTime",
       nullable: true,
       description: "The moment the annotation marks; null when none (such annotations list last).",
       resolve: (a) => a.dateMarker,
     }),
-    creationType: t.field({ type: AnnotationCreationTypeEnum, description: "Who created it: a user or a tool.", resolve: (a) => a.creationType as never }),
-    scope: t.field({ type: AnnotationScopeEnum, description: "Where it shows.", resolve: (a) => a.scope as never }),
+    creationType: t.field({
+      type: AnnotationCreationTypeEnum,
+      description: "Who created it: a user or a tool.",
+      resolve: (a) => a.creationType as CreationTypeValue,
+    }),
+    scope: t.field({ type: AnnotationScopeEnum, description: "Where it shows.", resolve: (a) => a.scope as AnnotationScopeValue }),
     dashboardItem: t.int({
       nullable: true,
       description: "PostHog's id of the insight it is pinned to (PostHog's `dashboard_item`); null when none.",
       resolve: (a) => a.dashboardItemId,
     }),
-    dashboardId: t.int({ nullable: true, description: "PostHog's id of the dashboard it belongs to; null when none.", resolve: (a) => a.dashboardId }),
+    dashboardId: t.int({
+      nullable: true,
+      description: "PostHog's id of the dashboard it belongs to; null when none.",
+      resolve: (a) => a.dashboardId,
+    }),
     dashboardName: t.string({
       nullable: true,
       description: "The name of its dashboard; null when it has none.",
-      resolve: async (a, _args, ctx) => (a.dashboardId == null ? null : ((await ctx.loaders.dashboardById.load(a.dashboardId))?.name ?? null)),
+      resolve: async (a, _args, ctx) =>
+        a.dashboardId == null ? null : ((await ctx.loaders.dashboardById.load(a.dashboardId))?.name ?? null),
     }),
     insightShortId: t.string({
       nullable: true,
       description: "The short id of its insight (as in the insight's URL); null when it has none.",
-      resolve: async (a, _args, ctx) => (a.dashboardItemId == null ? null : ((await ctx.loaders.insightById.load(a.dashboardItemId))?.shortId ?? null)),
+      resolve: async (a, _args, ctx) =>
+        a.dashboardItemId == null ? null : ((await ctx.loaders.insightById.load(a.dashboardItemId))?.shortId ?? null),
     }),
     insightName: t.string({
       nullable: true,
       description: "The name given to its insight; null when it has none or the insight is unnamed.",
-      resolve: async (a, _args, ctx) => (a.dashboardItemId == null ? null : ((await ctx.loaders.insightById.load(a.dashboardItemId))?.name ?? null)),
+      resolve: async (a, _args, ctx) =>
+        a.dashboardItemId == null ? null : ((await ctx.loaders.insightById.load(a.dashboardItemId))?.name ?? null),
     }),
     insightDerivedName: t.string({
       nullable: true,
@@ -106,28 +119,21 @@ export const AnnotationRef = builder.loadableNode("Annotation", {
     createdAt: t.field({ type: "DateTime", description: "When it was created.", resolve: (a) => a.createdAt }),
     updatedAt: t.field({ type: "DateTime", description: "When it last changed.", resolve: (a) => a.updatedAt }),
     deleted: t.exposeBoolean("deleted", {
-      description: "Whether it is deleted. Deleted annotations are hidden from every read, so this is true only in deleteAnnotation's answer.",
+      description:
+        "Whether it is deleted. Deleted annotations are hidden from every read, so this is true only in deleteAnnotation's answer.",
     }),
     environment: t.field({
       type: EnvironmentRef,
       nullable: true,
       description:
         "The environment it was made in; null when you cannot see that environment (an ORGANIZATION-scoped annotation of a project your key does not reach).",
-      resolve: async (a, _args, ctx) => {
-        const env = await ctx.loaders.environmentById.load(a.environmentId);
-        return env && environmentVisibleTo(viewerOf(ctx), env) ? env : null;
-      },
+      resolve: (a, _args, ctx) => visibleEnvironmentOf(ctx, a),
     }),
     project: t.field({
       type: ProjectRef,
       nullable: true,
       description: "The project of its environment; null when you cannot see it (as for `environment`).",
-      resolve: async (a, _args, ctx) => {
-        const env = await ctx.loaders.environmentById.load(a.environmentId);
-        if (!env || !environmentVisibleTo(viewerOf(ctx), env)) return null;
-        const project = await ctx.loaders.projectById.load(env.projectId);
-        return project && projectVisible(ctx, project) ? project : null;
-      },
+      resolve: (a, _args, ctx) => visibleProjectOf(ctx, a),
     }),
   }),
 });
@@ -138,45 +144,43 @@ const AnnotationConnection = builder.connectionObject({
   description: "A page of annotations, newest `dateMarker` first (those without one last), then newest first.",
 });
 
-/** The arguments of an annotation list (connection window plus filters). */
-function annotationListArgs(t: any) {
+/** The filters of an annotation list (besides the connection window). */
+function annotationListArgs(arg: ArgBuilder<Types>) {
   return {
-    ...t.arg.connectionArgs(),
-    search: t.arg.string({
+    search: arg.string({
       required: false,
       description: "Only annotations whose content contains every whitespace-separated term of this, ignoring case.",
       validate: { maxLength: [SEARCH_MAX_LENGTH, { message: `Search at most ${SEARCH_MAX_LENGTH} characters.` }] },
     }),
-    scope: t.arg({ type: AnnotationScopeEnum, required: false, description: "Only annotations of this scope." }),
-    dateFrom: t.arg({ type: "DateTime", required: false, description: "Only annotations whose dateMarker is at or after this." }),
-    dateTo: t.arg({ type: "DateTime", required: false, description: "Only annotations whose dateMarker is at or before this." }),
+    scope: arg({ type: AnnotationScopeEnum, required: false, description: "Only annotations of this scope." }),
+    dateFrom: arg({ type: "DateTime", required: false, description: "Only annotations whose dateMarker is at or after this." }),
+    dateTo: arg({ type: "DateTime", required: false, description: "Only annotations whose dateMarker is at or before this." }),
   };
 }
 
 const LIST_DESCRIPTION =
   "annotations plus its organization's ORGANIZATION-scoped ones (from any environment), not deleted, newest `dateMarker` first (those without one last). Needs `annotation:read`.";
 
+// A project's annotations are its primary environment's (same id).
 builder.objectField(ProjectRef, "annotations", (t) =>
-  t.loadable({
+  pagedField(t, {
     type: AnnotationConnection,
     description: `The project's (its primary environment's) ${LIST_DESCRIPTION}`,
     authScopes: { scope: "annotation:read" },
-    byPath: true,
-    args: annotationListArgs(t),
-    load: (projectIds: number[], ctx: Context, args, info) => loadAnnotationPages(ctx, projectIds, args as AnnotationListArgs, info),
-    resolve: (p) => p.id,
+    args: annotationListArgs(t.arg),
+    query: (_ctx, args) => annotationPageQuery(args),
+    parentId: (p) => p.id,
   }),
 );
 
 builder.objectField(EnvironmentRef, "annotations", (t) =>
-  t.loadable({
+  pagedField(t, {
     type: AnnotationConnection,
     description: `The environment's ${LIST_DESCRIPTION}`,
     authScopes: { scope: "annotation:read" },
-    byPath: true,
-    args: annotationListArgs(t),
-    load: (environmentIds: number[], ctx: Context, args, info) => loadAnnotationPages(ctx, environmentIds, args as AnnotationListArgs, info),
-    resolve: (e) => e.id,
+    args: annotationListArgs(t.arg),
+    query: (_ctx, args) => annotationPageQuery(args),
+    parentId: (e) => e.id,
   }),
 );
 
@@ -208,27 +212,41 @@ const CreateAnnotationInput = builder.inputType("CreateAnnotationInput", {
   fields: (t) => ({
     environmentId: t.id({
       required: true,
-      description: "The environment's global id or PostHog's integer id; a project's global id or id names its primary environment (same id).",
+      description:
+        "The environment's global id or PostHog's integer id; a project's global id or id names its primary environment (same id).",
     }),
     content: t.string({ required: false, description: `${CONTENT_HELP}.` }),
     dateMarker: t.field({ type: "DateTime", required: false, description: "The moment it marks." }),
     creationType: t.field({ type: AnnotationCreationTypeEnum, required: false, description: "Who creates it; default `USR`." }),
     scope: t.field({ type: AnnotationScopeEnum, required: false, description: `${SCOPE_HELP}; default \`DASHBOARD_ITEM\`.` }),
-    dashboardItem: t.int({ required: false, description: "PostHog's id of an insight of the same environment to pin it to (else a NOT_FOUND userError)." }),
-    dashboardId: t.int({ required: false, description: "PostHog's id of a dashboard of the same environment (else a NOT_FOUND userError)." }),
+    dashboardItem: t.int({
+      required: false,
+      description: "PostHog's id of an insight of the same environment to pin it to (else a NOT_FOUND userError).",
+    }),
+    dashboardId: t.int({
+      required: false,
+      description: "PostHog's id of a dashboard of the same environment (else a NOT_FOUND userError).",
+    }),
   }),
 });
 
 const UpdateAnnotationInput = builder.inputType("UpdateAnnotationInput", {
-  description: "Changes to an annotation. Omitted fields stay as they are; null clears a nullable one. Any member of the organization may change one.",
+  description:
+    "Changes to an annotation. Omitted fields stay as they are; null clears a nullable one. Any member of the organization may change one.",
   fields: (t) => ({
     id: t.id({ required: true, description: "The annotation's global id, or PostHog's integer id of it." }),
     content: t.string({ required: false, description: `${CONTENT_HELP}; null clears it.` }),
     dateMarker: t.field({ type: "DateTime", required: false, description: "The moment it marks; null clears it." }),
     creationType: t.field({ type: AnnotationCreationTypeEnum, required: false, description: "Who created it." }),
     scope: t.field({ type: AnnotationScopeEnum, required: false, description: `${SCOPE_HELP}.` }),
-    dashboardItem: t.int({ required: false, description: "PostHog's id of an insight of the annotation's environment (else a NOT_FOUND userError); null clears it." }),
-    dashboardId: t.int({ required: false, description: "PostHog's id of a dashboard of the annotation's environment (else a NOT_FOUND userError); null clears it." }),
+    dashboardItem: t.int({
+      required: false,
+      description: "PostHog's id of an insight of the annotation's environment (else a NOT_FOUND userError); null clears it.",
+    }),
+    dashboardId: t.int({
+      required: false,
+      description: "PostHog's id of a dashboard of the annotation's environment (else a NOT_FOUND userError); null clears it.",
+    }),
   }),
 });
 
@@ -239,23 +257,27 @@ const DeleteAnnotationInput = builder.inputType("DeleteAnnotationInput", {
 
 const RestoreAnnotationInput = builder.inputType("RestoreAnnotationInput", {
   description: "The deleted annotation to restore.",
-  fields: (t) => ({ id: t.id({ required: true, description: "The annotation's global id, or PostHog's integer id of it (deleted ones included)." }) }),
+  fields: (t) => ({
+    id: t.id({ required: true, description: "The annotation's global id, or PostHog's integer id of it (deleted ones included)." }),
+  }),
 });
 
 builder.mutationFields((t) => ({
   createAnnotation: t.field({
     type: AnnotationPayload,
-    description: "Creates an annotation in an environment (or a project's primary environment). Every invalid field is reported at once and nothing is written.",
+    description:
+      "Creates an annotation in an environment (or a project's primary environment). Every invalid field is reported at once and nothing is written.",
     authScopes: { scope: "annotation:write" },
     args: { input: t.arg({ type: CreateAnnotationInput, required: true, description: "The new annotation." }) },
-    resolve: async (_r, { input }, ctx) => toPayload("annotation", await createAnnotation(ctx, input as never)),
+    resolve: async (_r, { input }, ctx) => toPayload("annotation", await createAnnotation(ctx, input)),
   }),
   updateAnnotation: t.field({
     type: AnnotationPayload,
-    description: "Changes an annotation. Every invalid field is reported at once and nothing is written; a change of nothing writes nothing. NOT_FOUND for a deleted one.",
+    description:
+      "Changes an annotation. Every invalid field is reported at once and nothing is written; a change of nothing writes nothing. NOT_FOUND for a deleted one.",
     authScopes: { scope: "annotation:write" },
     args: { input: t.arg({ type: UpdateAnnotationInput, required: true, description: "What to change." }) },
-    resolve: async (_r, { input }, ctx) => toPayload("annotation", await updateAnnotation(ctx, input as never)),
+    resolve: async (_r, { input }, ctx) => toPayload("annotation", await updateAnnotation(ctx, input)),
   }),
   deleteAnnotation: t.field({
     type: AnnotationPayload,

@@ -16,8 +16,20 @@ export async function seedAnnotations(prisma: PrismaClient, demo: DemoContext): 
   await prisma.annotation.createMany({
     data: [
       { ...base, content: "Launched the new pricing page", dateMarker: new Date("2026-03-02T09:00:00Z"), scope: "project" },
-      { ...base, content: "Sign-up form redesign shipped", dateMarker: new Date("2026-03-09T14:30:00Z"), dashboardItemId: insight.id, dashboardId: dashboard.id },
-      { ...base, content: "Tracking outage (events missing)", dateMarker: new Date("2026-03-15T00:00:00Z"), scope: "dashboard", dashboardId: dashboard.id },
+      {
+        ...base,
+        content: "Sign-up form redesign shipped",
+        dateMarker: new Date("2026-03-09T14:30:00Z"),
+        dashboardItemId: insight.id,
+        dashboardId: dashboard.id,
+      },
+      {
+        ...base,
+        content: "Tracking outage (events missing)",
+        dateMarker: new Date("2026-03-15T00:00:00Z"),
+        scope: "dashboard",
+        dashboardId: dashboard.id,
+      },
       { ...base, content: "Deployed v2.4.0", dateMarker: new Date("2026-03-20T17:45:00Z"), creationType: "GIT", scope: "project" },
       { ...base, content: "Company-wide launch week", dateMarker: new Date("2026-04-06T08:00:00Z"), scope: "organization" },
     ],

@@ -1,36 +1,47 @@
-// Annotations: who sees them, the lists of an environment (its own plus its
-// organization's ORGANIZATION-scoped ones) and the changes: create, update,
-// soft delete and restore. As in PostHog there is no hard delete. Every
-// change runs in one transaction and writes one activity entry; nothing is
-// written when any input is refused.
+// Annotations: who sees them, and the changes: create, update, soft delete
+// and restore. As in PostHog there is no hard delete. Every change runs in one
+// transaction and writes one activity entry; nothing is written when any
+// input is refused. Every decision of who may see or change what is the
+// policy's (src/auth/policy.ts); the statements are in store.ts.
 import type { Annotation, Environment } from "../../generated/prisma/client.js";
-import { Prisma } from "../../generated/prisma/client.js";
 import { viewerOf, type Context } from "../../context.js";
 import { notFound } from "../../errors.js";
-import type { Principal } from "../../auth/principal.js";
-import { parseIdFor } from "../ids.js";
-import { lockRow } from "../../db/row-locks.js";
-import { loadPagesByParent, type Connection, type ConnectionArgs, type FieldSelection } from "../../schema/connections.js";
+import { assertCan, isVisible, type Placement } from "../../auth/policy.js";
+import { parseIdFor, parseRowId } from "../ids.js";
 import { ok, refused, userError, userErrorsFromZod, type Outcome, type UserError } from "../outcome.js";
 import { diffFields, logActivity } from "../activity/service.js";
-import { environmentVisibleTo, getVisibleEnvironment } from "../environments/access.js";
-import { createAnnotationInput, updateAnnotationInput, type AnnotationScopeValue } from "./validation.js";
-import { containsPattern } from "../../db/like.js";
-
-type Tx = Prisma.TransactionClient;
+import type { ActivityWriter } from "../activity/store.js";
+import { getVisibleEnvironment } from "../environments/access.js";
+import { createAnnotationInput, updateAnnotationInput } from "./validation.js";
+import {
+  annotationNow,
+  insertAnnotation,
+  lockAnnotation,
+  setAnnotationDeleted,
+  updateAnnotationRow,
+  type AnnotationPatch,
+} from "./store.js";
 
 // ---- visibility ------------------------------------------------------------------
 
+/** Where an environment sits, for the policy (it is hidden while pending deletion). */
+const environmentPlacement = (env: Environment): Placement => ({
+  organizationId: env.organizationId,
+  projectId: env.projectId,
+  environmentId: env.id,
+  pendingDeletion: env.isPendingDeletion,
+});
+
 /**
- * Whether the caller may see an annotation (deleted or not): its environment
- * is visible to them, or it is ORGANIZATION-scoped and they are a member of
- * its organization. Annotations of environments pending deletion are hidden.
+ * Where an annotation sits, for the policy: in its environment (hidden with
+ * it while pending deletion), and ORGANIZATION-scoped ones organization-wide
+ * (visible to every member of the organization, whichever projects the key reaches).
  */
-export function annotationVisibleTo(principal: Principal, annotation: Annotation, env: Environment | null): boolean {
-  if (!env || env.isPendingDeletion) return false;
-  if (environmentVisibleTo(principal, env)) return true;
-  return annotation.scope === "organization" && principal.canSee(annotation.organizationId);
-}
+export const annotationPlacement = (annotation: Annotation, env: Environment): Placement => ({
+  ...environmentPlacement(env),
+  organizationId: annotation.organizationId,
+  organizationWide: annotation.scope === "organization",
+});
 
 export interface VisibleAnnotation {
   annotation: Annotation;
@@ -38,11 +49,13 @@ export interface VisibleAnnotation {
 }
 
 /** The visible annotations of `ids` (nulls where missing or hidden); deleted ones only when asked. */
-export async function loadVisibleAnnotations(ctx: Context, ids: number[], includeDeleted = false): Promise<(VisibleAnnotation | null)[]> {
+async function loadVisibleAnnotations(ctx: Context, ids: number[], includeDeleted = false): Promise<(VisibleAnnotation | null)[]> {
   const principal = viewerOf(ctx);
   const rows = await ctx.loaders.annotationById.loadMany(ids);
-  // Rows the caller's memberships cannot reach cost no environment lookup.
-  const candidates = rows.map((a) => (a && !(a instanceof Error) && (includeDeleted || !a.deleted) && principal.canSee(a.organizationId) ? a : null));
+  // A first pass on the organization alone: rows the caller's memberships cannot reach cost no environment lookup.
+  const candidates = rows.map((a) =>
+    a && !(a instanceof Error) && (includeDeleted || !a.deleted) && isVisible(principal, { organizationId: a.organizationId }) ? a : null,
+  );
   const envIds = candidates.filter((a): a is Annotation => a !== null).map((a) => a.environmentId);
   const envs = await ctx.loaders.environmentById.loadMany(envIds);
   const envById = new Map<number, Environment>();
@@ -55,8 +68,17 @@ export async function loadVisibleAnnotations(ctx: Context, ids: number[], includ
     const a = candidates[i];
     if (!a) return null;
     const env = envById.get(a.environmentId) ?? null;
-    return env && annotationVisibleTo(principal, a, env) ? { annotation: a, environment: env } : null;
+    return env && isVisible(principal, annotationPlacement(a, env)) ? { annotation: a, environment: env } : null;
   });
+}
+
+/** The visible, not deleted annotations named by row ids as strings (node ids); nulls where malformed, missing or hidden. */
+export async function visibleAnnotationsByRowIds(ctx: Context, ids: readonly string[]): Promise<(Annotation | null)[]> {
+  const wanted = ids.map(parseRowId);
+  const valid = wanted.filter((id): id is number => id !== null);
+  const found = await loadVisibleAnnotations(ctx, valid);
+  const byId = new Map(valid.map((id, i) => [id, found[i]]));
+  return wanted.map((id) => (id === null ? null : (byId.get(id)?.annotation ?? null)));
 }
 
 /** The annotation named by a global id or PostHog's integer id, if visible (and not deleted unless asked); NOT_FOUND otherwise. */
@@ -67,58 +89,19 @@ export async function getVisibleAnnotation(ctx: Context, id: string, opts: { inc
   return found;
 }
 
-// ---- lists -----------------------------------------------------------------------
-
-export interface AnnotationListArgs extends ConnectionArgs {
-  search?: string | null;
-  scope?: AnnotationScopeValue | null;
-  dateFrom?: Date | null;
-  dateTo?: Date | null;
+/** An annotation's environment, or null when the caller cannot see it (an ORGANIZATION-scoped annotation of a project the key does not reach). */
+export async function visibleEnvironmentOf(ctx: Context, annotation: Annotation): Promise<Environment | null> {
+  const env = await ctx.loaders.environmentById.load(annotation.environmentId);
+  return env && isVisible(viewerOf(ctx), environmentPlacement(env)) ? env : null;
 }
 
-
-/**
- * Each environment's annotations, as rows of `t` with the environment in
- * `__environmentId`: its own (`t."environmentId" = pe.id`) and, in a second
- * branch, the organization-scoped ones of its organization's other
- * environments not pending deletion. Two branches rather than one join on
- * `own OR organization-scoped`: PostgreSQL answers each from an index, and
- * the page of 200 environments takes half the time.
- */
-const ANNOTATIONS_BY_ENVIRONMENT = Prisma.sql`(
-  SELECT pe.id AS "__environmentId", a.* FROM "Environment" pe JOIN "Annotation" a ON a."environmentId" = pe.id
-  WHERE NOT pe."isPendingDeletion"
-  UNION ALL
-  SELECT pe.id, a.* FROM "Environment" pe
-  JOIN "Annotation" a ON a.scope = 'organization' AND a."organizationId" = pe."organizationId" AND a."environmentId" <> pe.id
-  WHERE NOT EXISTS (SELECT FROM "Environment" te WHERE te.id = a."environmentId" AND te."isPendingDeletion")
-) t`;
-
-/**
- * A page of annotations for each environment, in one statement: the
- * environment's own plus the ORGANIZATION-scoped ones of its organization
- * (from any of its environments not pending deletion); not deleted; newest
- * dateMarker first (no dateMarker last), then newest id.
- */
-export function loadAnnotationPages(ctx: Context, environmentIds: readonly number[], args: AnnotationListArgs, info: FieldSelection | null): Promise<Connection<Annotation>[]> {
-  const conditions = [Prisma.sql`NOT t.deleted`];
-  for (const term of (args.search ?? "").split(/\s+/).filter(Boolean)) conditions.push(Prisma.sql`t.content ILIKE ${containsPattern(term)}`);
-  if (args.scope) conditions.push(Prisma.sql`t.scope = ${args.scope}`);
-  if (args.dateFrom) conditions.push(Prisma.sql`t."dateMarker" >= ${args.dateFrom}::timestamptz`);
-  if (args.dateTo) conditions.push(Prisma.sql`t."dateMarker" <= ${args.dateTo}::timestamptz`);
-  return loadPagesByParent<Annotation>(
-    ctx.db,
-    {
-      from: ANNOTATIONS_BY_ENVIRONMENT,
-      parentColumn: Prisma.sql`t."__environmentId"`,
-      parentType: "int",
-      where: Prisma.join(conditions, " AND "),
-      orderBy: Prisma.sql`t."dateMarker" DESC NULLS LAST, t.id DESC`,
-    },
-    environmentIds,
-    args,
-    info,
-  );
+/** The project of an annotation's environment, or null when the caller cannot see it (as for the environment). */
+export async function visibleProjectOf(ctx: Context, annotation: Annotation) {
+  const env = await visibleEnvironmentOf(ctx, annotation);
+  const project = env && (await ctx.loaders.projectById.load(env.projectId));
+  if (!project) return null;
+  const at: Placement = { organizationId: project.organizationId, projectId: project.id, pendingDeletion: project.isPendingDeletion };
+  return isVisible(viewerOf(ctx), at) ? project : null;
 }
 
 // ---- changes ---------------------------------------------------------------------
@@ -138,7 +121,14 @@ function logged(a: Annotation): Record<string, unknown> {
   };
 }
 
-async function log(tx: Tx, ctx: Context, env: Environment, annotation: Annotation, activity: string, changes: ReturnType<typeof diffFields>) {
+async function log(
+  tx: ActivityWriter,
+  ctx: Context,
+  env: Environment,
+  annotation: Annotation,
+  activity: string,
+  changes: ReturnType<typeof diffFields>,
+) {
   return logActivity(tx, {
     organizationId: annotation.organizationId,
     projectId: env.projectId,
@@ -169,7 +159,7 @@ const isId = (v: unknown): v is number => typeof v === "number" && Number.isInte
  * userErrors for a dashboardItem / dashboardId that names no insight / dashboard
  * of the environment (skipping fields already refused by validation).
  */
-async function referenceErrors(ctx: Context, environmentId: number, input: Record<string, unknown>, already: UserError[]): Promise<UserError[]> {
+async function referenceErrors(ctx: Context, environmentId: number, input: AnnotationInput, already: UserError[]): Promise<UserError[]> {
   const refused = new Set(already.map((e) => e.field?.[1]));
   const insightId = !refused.has("dashboardItem") && isId(input.dashboardItem) ? input.dashboardItem : null;
   const dashboardId = !refused.has("dashboardId") && isId(input.dashboardId) ? input.dashboardId : null;
@@ -187,28 +177,46 @@ async function referenceErrors(ctx: Context, environmentId: number, input: Recor
   return errors;
 }
 
-/** Creates an annotation in an environment (or a project's primary one). Any member of the organization may. */
-export async function createAnnotation(ctx: Context, input: Record<string, unknown> & { environmentId: string | number }): Promise<Outcome<Annotation>> {
-  const env = await targetEnvironment(ctx, String(input.environmentId));
-  const parsed = createAnnotationInput.safeParse({ ...input, environmentId: String(input.environmentId) }, { reportInput: true });
+/** What createAnnotation and updateAnnotation take: the caller's input as given (validated here). */
+export interface AnnotationInput {
+  content?: string | null;
+  dateMarker?: Date | null;
+  creationType?: string | null;
+  scope?: string | null;
+  dashboardItem?: number | null;
+  dashboardId?: number | null;
+}
+
+/**
+ * Creates an annotation in an environment (or a project's primary one). Any
+ * member of the organization may. In the policy's order: the environment must
+ * be visible (NOT_FOUND), the caller allowed to write there (FORBIDDEN), and
+ * only then is the input checked.
+ */
+export async function createAnnotation(
+  ctx: Context,
+  input: AnnotationInput & { environmentId: string | number },
+): Promise<Outcome<Annotation>> {
+  const principal = viewerOf(ctx);
+  const ref = String(input.environmentId);
+  const env = await targetEnvironment(ctx, ref);
+  assertCan(principal, "annotation:write", environmentPlacement(env), { typename: "Environment", id: ref });
+  const parsed = createAnnotationInput.safeParse({ ...input, environmentId: ref }, { reportInput: true });
   const errors = parsed.success ? [] : userErrorsFromZod(parsed.error);
   errors.push(...(await referenceErrors(ctx, env.id, input, errors)));
   if (!parsed.success || errors.length) return refused(...errors);
   const data = parsed.data;
-  const principal = viewerOf(ctx);
   const created = await ctx.prisma.$transaction(async (tx) => {
-    const annotation = await tx.annotation.create({
-      data: {
-        organizationId: env.organizationId,
-        environmentId: env.id,
-        content: data.content ?? null,
-        dateMarker: data.dateMarker ?? null,
-        creationType: data.creationType ?? "USR",
-        scope: data.scope ?? "dashboard_item",
-        dashboardItemId: data.dashboardItem ?? null,
-        dashboardId: data.dashboardId ?? null,
-        createdById: principal.user.id,
-      },
+    const annotation = await insertAnnotation(tx, {
+      organizationId: env.organizationId,
+      environmentId: env.id,
+      content: data.content ?? null,
+      dateMarker: data.dateMarker ?? null,
+      creationType: data.creationType ?? "USR",
+      scope: data.scope ?? "dashboard_item",
+      dashboardItemId: data.dashboardItem ?? null,
+      dashboardId: data.dashboardId ?? null,
+      createdById: principal.user.id,
     });
     await log(tx, ctx, env, annotation, "created", diffFields("Annotation", null, logged(annotation), LOGGED_FIELDS));
     return annotation;
@@ -217,14 +225,16 @@ export async function createAnnotation(ctx: Context, input: Record<string, unkno
 }
 
 /** Changes an annotation's fields; omitted fields stay, null clears a nullable one. A change of nothing writes nothing. */
-export async function updateAnnotation(ctx: Context, input: Record<string, unknown> & { id: string | number }): Promise<Outcome<Annotation>> {
-  const { annotation, environment } = await getVisibleAnnotation(ctx, String(input.id));
-  const parsed = updateAnnotationInput.safeParse({ ...input, id: String(input.id) }, { reportInput: true });
+export async function updateAnnotation(ctx: Context, input: AnnotationInput & { id: string | number }): Promise<Outcome<Annotation>> {
+  const ref = String(input.id);
+  const { annotation, environment } = await getVisibleAnnotation(ctx, ref);
+  assertCan(viewerOf(ctx), "annotation:write", annotationPlacement(annotation, environment), { typename: "Annotation", id: ref });
+  const parsed = updateAnnotationInput.safeParse({ ...input, id: ref }, { reportInput: true });
   const errors = parsed.success ? [] : userErrorsFromZod(parsed.error);
   errors.push(...(await referenceErrors(ctx, annotation.environmentId, input, errors)));
   if (!parsed.success || errors.length) return refused(...errors);
   const data = parsed.data;
-  const patch: Prisma.AnnotationUpdateInput = {
+  const patch: AnnotationPatch = {
     ...(data.content !== undefined ? { content: data.content } : {}),
     ...(data.dateMarker !== undefined ? { dateMarker: data.dateMarker } : {}),
     ...(data.creationType !== undefined ? { creationType: data.creationType } : {}),
@@ -234,13 +244,11 @@ export async function updateAnnotation(ctx: Context, input: Record<string, unkno
   };
   const updated = await ctx.prisma.$transaction(async (tx) => {
     // Locked: the entry's "before" is what this write really replaces.
-    await lockRow(tx, "Annotation", annotation.id);
-    const before = await tx.annotation.findUnique({ where: { id: annotation.id } });
-    if (!before || before.deleted) throw notFound("Annotation", String(input.id));
-    const wanted = { ...before, ...patch } as Annotation;
-    const changes = diffFields("Annotation", logged(before), logged(wanted), LOGGED_FIELDS);
+    const before = await lockAnnotation(tx, annotation.id);
+    if (!before || before.deleted) throw notFound("Annotation", ref);
+    const changes = diffFields("Annotation", logged(before), logged({ ...before, ...patch }), LOGGED_FIELDS);
     if (changes.length === 0) return before;
-    const after = await tx.annotation.update({ where: { id: before.id }, data: patch });
+    const after = await updateAnnotationRow(tx, before.id, patch);
     await log(tx, ctx, environment, after, "updated", changes);
     return after;
   });
@@ -250,20 +258,23 @@ export async function updateAnnotation(ctx: Context, input: Record<string, unkno
 /** Sets `deleted` (soft delete or restore), logging `activity`; null when it already had that value. */
 async function setDeleted(ctx: Context, target: VisibleAnnotation, deleted: boolean, activity: string): Promise<Annotation | null> {
   return ctx.prisma.$transaction(async (tx) => {
-    const { count } = await tx.annotation.updateMany({
-      where: { id: target.annotation.id, deleted: !deleted },
-      data: { deleted, updatedAt: new Date() },
-    });
-    if (count === 0) return null;
-    const after = await tx.annotation.findUniqueOrThrow({ where: { id: target.annotation.id } });
+    const after = await setAnnotationDeleted(tx, target.annotation.id, deleted);
+    if (!after) return null;
     await log(tx, ctx, target.environment, after, activity, diffFields("Annotation", { deleted: !deleted }, { deleted }, ["deleted"]));
     return after;
   });
 }
 
+/** The visible annotation named by `id` (deleted ones when asked), which the caller may change. */
+async function writableAnnotation(ctx: Context, id: string, opts: { includeDeleted?: boolean } = {}): Promise<VisibleAnnotation> {
+  const target = await getVisibleAnnotation(ctx, id, opts);
+  assertCan(viewerOf(ctx), "annotation:write", annotationPlacement(target.annotation, target.environment), { typename: "Annotation", id });
+  return target;
+}
+
 /** Soft-deletes an annotation (`deleted = true`): hidden from every read afterwards. Deleting a deleted one answers NOT_FOUND. */
 export async function deleteAnnotation(ctx: Context, id: string): Promise<Outcome<Annotation>> {
-  const target = await getVisibleAnnotation(ctx, id);
+  const target = await writableAnnotation(ctx, id);
   const after = await setDeleted(ctx, target, true, "deleted");
   if (!after) throw notFound("Annotation", id);
   return ok(remember(ctx, after));
@@ -271,9 +282,9 @@ export async function deleteAnnotation(ctx: Context, id: string): Promise<Outcom
 
 /** Restores a soft-deleted annotation (`deleted = false`). Restoring one that is not deleted changes nothing. */
 export async function restoreAnnotation(ctx: Context, id: string): Promise<Outcome<Annotation>> {
-  const target = await getVisibleAnnotation(ctx, id, { includeDeleted: true });
+  const target = await writableAnnotation(ctx, id, { includeDeleted: true });
   if (!target.annotation.deleted) return ok(target.annotation);
   // null: a concurrent restore won; the annotation is restored either way.
-  const after = (await setDeleted(ctx, target, false, "restored")) ?? (await ctx.prisma.annotation.findUniqueOrThrow({ where: { id: target.annotation.id } }));
+  const after = (await setDeleted(ctx, target, false, "restored")) ?? (await annotationNow(ctx.prisma, target.annotation.id));
   return ok(remember(ctx, after));
 }

@@ -18,10 +18,7 @@ export type CreationTypeValue = (typeof CREATION_TYPES)[number];
 /** The longest `search` accepted on annotation lists. */
 export const SEARCH_MAX_LENGTH = 200;
 
-const content = z
-  .string()
-  .max(CONTENT_MAX_LENGTH, `Content must be at most ${CONTENT_MAX_LENGTH} characters.`)
-  .nullish();
+const content = z.string().max(CONTENT_MAX_LENGTH, `Content must be at most ${CONTENT_MAX_LENGTH} characters.`).nullish();
 
 const scope = z.enum(WRITABLE_SCOPES, {
   error: (issue) =>
@@ -33,7 +30,8 @@ const scope = z.enum(WRITABLE_SCOPES, {
 });
 
 const creationType = z.enum(CREATION_TYPES, {
-  error: (issue) => (issue.input === null ? "Creation type cannot be null; omit it to keep the current one." : "Creation type must be USR or GIT."),
+  error: (issue) =>
+    issue.input === null ? "Creation type cannot be null; omit it to keep the current one." : "Creation type must be USR or GIT.",
 });
 
 const dateMarker = z.date({ error: "Date marker must be a date and time." }).nullish();

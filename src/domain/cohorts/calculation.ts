@@ -5,10 +5,13 @@
 // stores the members (CohortPerson), count, version and lastCalculation.
 // Behavioral filters and HogQL queries need event data this service does not
 // hold: the job finishes with a lastErrorMessage saying so (count null).
+// The plan (which definitions are calculated, and the SQL condition of each
+// filter) is made here; the statements are in store.ts.
 import { Prisma, type PrismaClient } from "../../generated/prisma/client.js";
 import type { CohortFilters, FilterGroup, PersonFilter } from "./validation.js";
 import { filtersOf } from "./validation.js";
 import { likeEscape } from "../../db/like.js";
+import { checkPatterns, cohortRecord, lockForCalculation, recordCalculated, recordCalculationFailure, replaceMembers } from "./store.js";
 
 type Sql = Prisma.Sql;
 
@@ -75,7 +78,9 @@ function personCondition(f: PersonFilter, patterns: string[]): Sql {
 }
 
 function groupCondition(group: FilterGroup, patterns: string[]): Sql {
-  const parts = group.values.map((v) => ("values" in v ? groupCondition(v as FilterGroup, patterns) : personCondition(v as PersonFilter, patterns)));
+  const parts = group.values.map((v) =>
+    "values" in v ? groupCondition(v as FilterGroup, patterns) : personCondition(v as PersonFilter, patterns),
+  );
   return Prisma.sql`(${Prisma.join(parts, group.type === "OR" ? " OR " : " AND ")})`;
 }
 
@@ -91,9 +96,18 @@ export function planCalculation(cohort: { filters: unknown; query: unknown }): C
 
 /** The database's own words for a failed statement (e.g. an invalid regular expression). */
 function failureMessage(error: unknown): string {
-  const e = error as { message?: string; meta?: { message?: string; driverAdapterError?: { cause?: { message?: string } } }; cause?: { message?: string; originalMessage?: string } };
+  const e = error as {
+    message?: string;
+    meta?: { message?: string; driverAdapterError?: { cause?: { message?: string } } };
+    cause?: { message?: string; originalMessage?: string };
+  };
   const detail =
-    e?.meta?.driverAdapterError?.cause?.message ?? e?.cause?.originalMessage ?? e?.cause?.message ?? e?.meta?.message ?? e?.message ?? String(error);
+    e?.meta?.driverAdapterError?.cause?.message ??
+    e?.cause?.originalMessage ??
+    e?.cause?.message ??
+    e?.meta?.message ??
+    e?.message ??
+    String(error);
   return `The calculation failed: ${detail.split("\n").filter(Boolean).at(-1)?.trim() ?? "unknown error"}`;
 }
 
@@ -103,41 +117,24 @@ function failureMessage(error: unknown): string {
  * for a bad definition: the failure is recorded on the cohort.
  */
 export async function calculateCohort(prisma: PrismaClient, cohortId: number, version: number): Promise<void> {
-  const cohort = await prisma.cohort.findUnique({ where: { id: cohortId } });
+  const cohort = await cohortRecord(prisma, cohortId);
   if (!cohort || cohort.isStatic || cohort.pendingVersion !== version) return;
   const plan = planCalculation(cohort);
   const fail = (message: string) =>
     prisma.$transaction(async (tx) => {
-      const [row] = await tx.$queryRaw<{ pendingVersion: number | null }[]>`SELECT "pendingVersion" FROM "Cohort" WHERE id = ${cohortId} FOR UPDATE`;
+      const row = await lockForCalculation(tx, cohortId);
       if (row?.pendingVersion !== version) return;
-      if (plan.kind === "unsupported") await tx.cohortPerson.deleteMany({ where: { cohortId } });
-      await tx.cohort.update({
-        where: { id: cohortId },
-        data: {
-          isCalculating: false,
-          errorsCalculating: { increment: 1 },
-          lastErrorMessage: message,
-          ...(plan.kind === "unsupported" ? { count: null } : {}),
-        },
-      });
+      await recordCalculationFailure(tx, cohortId, message, plan.kind === "unsupported");
     });
   if (plan.kind === "unsupported") return fail(plan.message);
   try {
     await prisma.$transaction(async (tx) => {
-      const [row] = await tx.$queryRaw<{ pendingVersion: number | null; environmentId: number }[]>`
-        SELECT "pendingVersion", "environmentId" FROM "Cohort" WHERE id = ${cohortId} FOR UPDATE`;
+      const row = await lockForCalculation(tx, cohortId);
       if (row?.pendingVersion !== version) return;
       // Invalid patterns fail here, even when no person has the property.
-      if (plan.patterns.length) await tx.$queryRaw`SELECT bool_and('' ~ pattern) AS ok FROM unnest(${plan.patterns}::text[]) AS pattern`;
-      await tx.cohortPerson.deleteMany({ where: { cohortId } });
-      const count = await tx.$executeRaw`
-        INSERT INTO "CohortPerson" ("cohortId", "personId", "version")
-        SELECT ${cohortId}::int, p.id, ${version}::int FROM "Person" p
-        WHERE p."environmentId" = ${row.environmentId}::int AND ${plan.where}`;
-      await tx.cohort.update({
-        where: { id: cohortId },
-        data: { count, version, isCalculating: false, lastCalculation: new Date(), errorsCalculating: 0, lastErrorMessage: null },
-      });
+      if (plan.patterns.length) await checkPatterns(tx, plan.patterns);
+      const count = await replaceMembers(tx, cohortId, row.environmentId, version, plan.where);
+      await recordCalculated(tx, cohortId, version, count);
     });
   } catch (error) {
     await fail(failureMessage(error));
@@ -167,9 +164,4 @@ export function scheduleCohortCalculation(prisma: PrismaClient, cohortId: number
 /** Resolves when every started calculation (and any they started) has finished. Tests and the CLI await it. */
 export async function waitForCohortCalculations(): Promise<void> {
   while (running.size) await Promise.allSettled([...running]);
-}
-
-/** The number of calculations under way (for diagnostics). */
-export function runningCohortCalculations(): number {
-  return running.size;
 }

@@ -1,8 +1,8 @@
 // Operator CLI commands of the cohorts area: persons (the members of
 // cohorts; this API has no person mutations) and recalculating a cohort.
-import type { Prisma } from "../../generated/prisma/client.js";
 import type { Command } from "../../cli/index.js";
 import { calculateCohort } from "./calculation.js";
+import { cohortRecord, insertPerson, personWithDistinctId, startNextVersion } from "./store.js";
 
 export const cohortsCommands: Record<string, Command> = {
   "person:create": {
@@ -10,7 +10,7 @@ export const cohortsCommands: Record<string, Command> = {
     options: {
       environment: { type: "string", required: true, help: "the environment's (or project's) integer id" },
       "distinct-id": { type: "string", required: true, help: "the person's distinct id (unique in the environment)" },
-      properties: { type: "string", help: "person properties as a JSON object, e.g. '{\"plan\":\"paid\"}' (default {})" },
+      properties: { type: "string", help: 'person properties as a JSON object, e.g. \'{"plan":"paid"}\' (default {})' },
     },
     async run(db, o) {
       const environmentId = Number(o.environment);
@@ -27,10 +27,14 @@ export const cohortsCommands: Record<string, Command> = {
           throw new Error("--properties is not valid JSON.");
         }
       }
-      if (!properties || typeof properties !== "object" || Array.isArray(properties)) throw new Error("--properties must be a JSON object.");
-      const taken = await db.prisma.person.findFirst({ where: { environmentId, distinctIds: { has: distinctId } }, select: { uuid: true } });
-      if (taken) throw new Error(`Distinct id ${JSON.stringify(distinctId)} already belongs to person ${taken.uuid} in environment ${environmentId}.`);
-      const person = await db.prisma.person.create({ data: { environmentId, distinctIds: [distinctId], properties: properties as Prisma.InputJsonValue } });
+      if (!properties || typeof properties !== "object" || Array.isArray(properties))
+        throw new Error("--properties must be a JSON object.");
+      const taken = await personWithDistinctId(db.prisma, environmentId, distinctId);
+      if (taken)
+        throw new Error(
+          `Distinct id ${JSON.stringify(distinctId)} already belongs to person ${taken.uuid} in environment ${environmentId}.`,
+        );
+      const person = await insertPerson(db.prisma, { environmentId, distinctId, properties });
       console.log(`Created person ${person.uuid} (id ${person.id}) in environment ${environmentId}.`);
     },
   },
@@ -40,18 +44,20 @@ export const cohortsCommands: Record<string, Command> = {
     async run(db, o) {
       const id = Number(o.id);
       if (!Number.isInteger(id) || id <= 0) throw new Error("--id must be a positive integer.");
-      const cohort = await db.prisma.cohort.findUnique({ where: { id } });
+      const cohort = await cohortRecord(db.prisma, id);
       if (!cohort || cohort.deleted) throw new Error(`No cohort ${id}.`);
       if (cohort.isStatic) throw new Error(`Cohort ${id} is static: its members are a fixed list.`);
       // The next version in one statement: an update through the API at the same moment gets a version of its own.
-      const [row] = await db.prisma.$queryRaw<{ version: number }[]>`
-        UPDATE "Cohort" SET "isCalculating" = true, "pendingVersion" = greatest(coalesce("pendingVersion", 0), coalesce(version, 0)) + 1
-        WHERE id = ${id}::int AND NOT deleted AND NOT "isStatic" RETURNING "pendingVersion" AS version`;
-      if (!row) throw new Error(`No cohort ${id}.`);
-      const version = row.version;
+      const version = await startNextVersion(db.prisma, id);
+      if (version === null) throw new Error(`No cohort ${id}.`);
       await calculateCohort(db.prisma, id, version);
-      const after = await db.prisma.cohort.findUniqueOrThrow({ where: { id } });
-      console.log(after.lastErrorMessage && after.version !== version ? `Cohort ${id}: ${after.lastErrorMessage}` : `Cohort ${id}: ${after.count} members (version ${version}).`);
+      const after = await cohortRecord(db.prisma, id);
+      if (!after) throw new Error(`No cohort ${id}.`);
+      console.log(
+        after.lastErrorMessage && after.version !== version
+          ? `Cohort ${id}: ${after.lastErrorMessage}`
+          : `Cohort ${id}: ${after.count} members (version ${version}).`,
+      );
     },
   },
 };

@@ -1,29 +1,36 @@
 // Cohort: its fields, Project.cohorts and Environment.cohorts, the
 // cohort(id:) query and the cohort mutations (registered on import).
-import { Prisma } from "../../generated/prisma/client.js";
+import type { ArgBuilder } from "@pothos/core";
 import { builder } from "../../schema/builder.js";
 import type { Context } from "../../context.js";
 import { notFound } from "../../errors.js";
-import { loadPagesByParent, type ConnectionArgs, type FieldSelection } from "../../schema/connections.js";
 import { definePayload, toPayload } from "../../schema/payloads.js";
+import { pagedField, type Types } from "../../schema/paged-field.js";
 import { UserRef, loadReferencedUser } from "../users/schema.js";
 import { ProjectRef } from "../projects/schema.js";
 import { EnvironmentRef } from "../environments/schema.js";
-import { COHORT_FROM, COHORT_SELECT, type CohortRow } from "./loaders.js";
-import { cohortVisible, createCohort, deleteCohort, getVisibleCohort, restoreCohort, updateCohort } from "./service.js";
-import { COHORT_NAME_MAX, COHORT_TYPES } from "./validation.js";
-import { parseRowId } from "../ids.js";
-import { containsPattern } from "../../db/like.js";
+import { cohortPageQuery, type CohortRow } from "./store.js";
+import { createCohort, deleteCohort, getVisibleCohort, restoreCohort, updateCohort, visibleCohortsByRowIds } from "./service.js";
+import { COHORT_NAME_MAX, type CohortTypeValue } from "./validation.js";
 
 export const CohortType = builder.enumType("CohortType", {
   description: "What defines a cohort's members (PostHog's `cohort_type`).",
   values: {
     STATIC: { value: "static", description: "A fixed list of persons." },
     PERSON_PROPERTY: { value: "person_property", description: "Persons matching person property filters only; calculated here." },
-    BEHAVIORAL: { value: "behavioral", description: "Persons matching behavioral filters (what they did); needs event data, so not calculated here." },
-    REALTIME: { value: "realtime", description: "Calculated by PostHog's realtime engine; never implied by a definition, so it cannot be set here." },
-    ANALYTICAL: { value: "analytical", description: "Defined by a query, or by analytical behavioral filters (e.g. `performed_event_first_time`); not calculated here." },
-  } as const satisfies Record<string, { value: (typeof COHORT_TYPES)[number]; description: string }>,
+    BEHAVIORAL: {
+      value: "behavioral",
+      description: "Persons matching behavioral filters (what they did); needs event data, so not calculated here.",
+    },
+    REALTIME: {
+      value: "realtime",
+      description: "Calculated by PostHog's realtime engine; never implied by a definition, so it cannot be set here.",
+    },
+    ANALYTICAL: {
+      value: "analytical",
+      description: "Defined by a query, or by analytical behavioral filters (e.g. `performed_event_first_time`); not calculated here.",
+    },
+  } as const satisfies Record<string, { value: CohortTypeValue; description: string }>,
 });
 
 export const CohortKind = builder.enumType("CohortKind", {
@@ -39,30 +46,42 @@ export const CohortRef = builder.loadableNode("Cohort", {
     "A group of persons of an environment: static (a list) or dynamic (filters or a query, calculated in the background). Any member of the organization reads and changes cohorts.",
   id: { resolve: (c: CohortRow) => c.id },
   authScopes: { scope: "cohort:read" },
-  load: async (ids: string[], ctx: Context) => {
-    const wanted = ids.map(parseRowId);
-    const rows = await ctx.loaders.cohortById.loadMany(wanted.filter((id): id is number => id !== null));
-    const byId = new Map(rows.flatMap((r) => (r && !(r instanceof Error) ? [[r.id, r] as const] : [])));
-    return wanted.map((id, i) => {
-      const row = id === null ? undefined : byId.get(id);
-      return row && cohortVisible(ctx, row) ? row : notFound("Cohort", ids[i]);
-    });
-  },
+  load: async (ids: string[], ctx: Context) => (await visibleCohortsByRowIds(ctx, ids)).map((c, i) => c ?? notFound("Cohort", ids[i])),
   fields: (t) => ({
     databaseId: t.exposeInt("id", { description: "PostHog's integer id of the cohort." }),
     name: t.string({ nullable: true, description: `Display name (≤${COHORT_NAME_MAX} characters).`, resolve: (c) => c.name }),
     description: t.exposeString("description", { description: "What the cohort is for (≤1000 characters); may be empty." }),
-    groups: t.field({ type: "JSON", description: "PostHog's legacy definition (a list of groups); `[]` for cohorts defined by `filters`.", resolve: (c) => c.groups ?? [] }),
-    deleted: t.exposeBoolean("deleted", { description: "Whether the cohort is deleted (soft): deleted cohorts are hidden, so this reads false except in a delete's payload." }),
+    groups: t.field({
+      type: "JSON",
+      description: "PostHog's legacy definition (a list of groups); `[]` for cohorts defined by `filters`.",
+      resolve: (c) => c.groups ?? [],
+    }),
+    deleted: t.exposeBoolean("deleted", {
+      description: "Whether the cohort is deleted (soft): deleted cohorts are hidden, so this reads false except in a delete's payload.",
+    }),
     filters: t.field({
       type: "JSON",
       nullable: true,
-      description: "The dynamic definition: `{properties: {type: AND|OR, values: [filters and groups]}}`; null for static and query cohorts.",
+      description:
+        "The dynamic definition: `{properties: {type: AND|OR, values: [filters and groups]}}`; null for static and query cohorts.",
       resolve: (c) => c.filters ?? null,
     }),
-    query: t.field({ type: "JSON", nullable: true, description: "The query defining the cohort (e.g. HogQL); null unless it is defined by one.", resolve: (c) => c.query ?? null }),
-    version: t.int({ nullable: true, description: "The version of the definition whose members are stored; null before the first successful calculation.", resolve: (c) => c.version }),
-    pendingVersion: t.int({ nullable: true, description: "The version being (or last) calculated; each change of a dynamic cohort increments it.", resolve: (c) => c.pendingVersion }),
+    query: t.field({
+      type: "JSON",
+      nullable: true,
+      description: "The query defining the cohort (e.g. HogQL); null unless it is defined by one.",
+      resolve: (c) => c.query ?? null,
+    }),
+    version: t.int({
+      nullable: true,
+      description: "The version of the definition whose members are stored; null before the first successful calculation.",
+      resolve: (c) => c.version,
+    }),
+    pendingVersion: t.int({
+      nullable: true,
+      description: "The version being (or last) calculated; each change of a dynamic cohort increments it.",
+      resolve: (c) => c.pendingVersion,
+    }),
     isCalculating: t.exposeBoolean("isCalculating", { description: "Whether a background calculation of the members is under way." }),
     createdBy: t.field({
       type: UserRef,
@@ -78,10 +97,15 @@ export const CohortRef = builder.loadableNode("Cohort", {
       resolve: (c) => c.lastCalculation,
     }),
     errorsCalculating: t.exposeInt("errorsCalculating", { description: "Failed calculations since the last successful one." }),
-    lastErrorMessage: t.string({ nullable: true, description: "Why the last calculation failed; null after a success.", resolve: (c) => c.lastErrorMessage }),
+    lastErrorMessage: t.string({
+      nullable: true,
+      description: "Why the last calculation failed; null after a success.",
+      resolve: (c) => c.lastErrorMessage,
+    }),
     count: t.int({
       nullable: true,
-      description: "The number of members: the persons stored for a static cohort, the calculated members of a dynamic one; null while a dynamic cohort has never been calculated or cannot be (behavioral filters, queries).",
+      description:
+        "The number of members: the persons stored for a static cohort, the calculated members of a dynamic one; null while a dynamic cohort has never been calculated or cannot be (behavioral filters, queries).",
       resolve: (c) => (c.isStatic || c.count !== null ? c.memberCount : null),
     }),
     isStatic: t.exposeBoolean("isStatic", { description: "Whether the cohort is a fixed list of persons." }),
@@ -89,11 +113,22 @@ export const CohortRef = builder.loadableNode("Cohort", {
       type: CohortType,
       nullable: true,
       description: "What defines the members; always agrees with `isStatic`, `filters` and `query`.",
-      resolve: (c) => (c.cohortType as (typeof COHORT_TYPES)[number] | null) ?? null,
+      resolve: (c) => (c.cohortType as CohortTypeValue | null) ?? null,
     }),
-    experimentSet: t.intList({ description: "PostHog's ids of the experiments using the cohort (experiments are not part of this API, so empty).", resolve: () => [] }),
-    environment: t.field({ type: EnvironmentRef, description: "The environment the cohort belongs to (needs `project:read`).", resolve: (c) => String(c.environmentId) }),
-    project: t.field({ type: ProjectRef, description: "The project the cohort belongs to (needs `project:read`).", resolve: (c) => String(c.projectId) }),
+    experimentSet: t.intList({
+      description: "PostHog's ids of the experiments using the cohort (experiments are not part of this API, so empty).",
+      resolve: () => [],
+    }),
+    environment: t.field({
+      type: EnvironmentRef,
+      description: "The environment the cohort belongs to (needs `project:read`).",
+      resolve: (c) => String(c.environmentId),
+    }),
+    project: t.field({
+      type: ProjectRef,
+      description: "The project the cohort belongs to (needs `project:read`).",
+      resolve: (c) => String(c.projectId),
+    }),
   }),
 });
 
@@ -103,60 +138,40 @@ const CohortConnection = builder.connectionObject({
   description: "A page of cohorts, newest first.",
 });
 
-/** Pages of not-deleted cohorts of many environments at once (one statement). */
-function loadCohortPages(ctx: Context, environmentIds: number[], args: ConnectionArgs & { search?: string | null; type?: "STATIC" | "DYNAMIC" | null }, info: FieldSelection) {
-  const conditions = [Prisma.sql`NOT t.deleted`];
-  if (args.search) conditions.push(Prisma.sql`t.name ILIKE ${containsPattern(args.search)}`);
-  if (args.type) conditions.push(Prisma.sql`t."isStatic" = ${args.type === "STATIC"}`);
-  return loadPagesByParent<CohortRow>(
-    ctx.db,
-    {
-      from: COHORT_FROM,
-      select: COHORT_SELECT,
-      parentColumn: Prisma.sql`t."environmentId"`,
-      parentType: "int",
-      where: Prisma.join(conditions, " AND "),
-      orderBy: Prisma.sql`t."createdAt" DESC, t.id DESC`,
-    },
-    environmentIds,
-    args,
-    info,
-  );
+/** The filters of a cohort list (besides the connection window). */
+function cohortListArgs(arg: ArgBuilder<Types>) {
+  return {
+    search: arg.string({
+      required: false,
+      description: "Only cohorts whose name contains this, ignoring case.",
+      validate: { maxLength: [200, { message: "Search at most 200 characters." }] },
+    }),
+    type: arg({ type: CohortKind, required: false, description: "Only static or only dynamic cohorts." }),
+  };
 }
 
-const cohortListField = (what: string) =>
-  ({
-    description: `${what}'s cohorts, newest first (deleted ones hidden). Needs \`cohort:read\`.`,
-    authScopes: { scope: "cohort:read" as const },
-    byPath: true,
-  }) as const;
+const listDescription = (what: string) => `${what}'s cohorts, newest first (deleted ones hidden). Needs \`cohort:read\`.`;
 
+// A project's cohorts are its primary environment's (same id).
 builder.objectField(ProjectRef, "cohorts", (t) =>
-  t.loadable({
+  pagedField(t, {
     type: CohortConnection,
-    ...cohortListField("The project (its primary environment)"),
-    args: {
-      ...t.arg.connectionArgs(),
-      search: t.arg.string({ required: false, description: "Only cohorts whose name contains this, ignoring case.", validate: { maxLength: [200, { message: "Search at most 200 characters." }] } }),
-      type: t.arg({ type: CohortKind, required: false, description: "Only static or only dynamic cohorts." }),
-    },
-    // A project's cohorts are its primary environment's (same id).
-    load: (projectIds: number[], ctx: Context, args, info) => loadCohortPages(ctx, projectIds, args, info),
-    resolve: (p) => p.id,
+    description: listDescription("The project (its primary environment)"),
+    authScopes: { scope: "cohort:read" },
+    args: cohortListArgs(t.arg),
+    query: (_ctx, args) => cohortPageQuery(args),
+    parentId: (p) => p.id,
   }),
 );
 
 builder.objectField(EnvironmentRef, "cohorts", (t) =>
-  t.loadable({
+  pagedField(t, {
     type: CohortConnection,
-    ...cohortListField("The environment"),
-    args: {
-      ...t.arg.connectionArgs(),
-      search: t.arg.string({ required: false, description: "Only cohorts whose name contains this, ignoring case.", validate: { maxLength: [200, { message: "Search at most 200 characters." }] } }),
-      type: t.arg({ type: CohortKind, required: false, description: "Only static or only dynamic cohorts." }),
-    },
-    load: (environmentIds: number[], ctx: Context, args, info) => loadCohortPages(ctx, environmentIds, args, info),
-    resolve: (e) => e.id,
+    description: listDescription("The environment"),
+    authScopes: { scope: "cohort:read" },
+    args: cohortListArgs(t.arg),
+    query: (_ctx, args) => cohortPageQuery(args),
+    parentId: (e) => e.id,
   }),
 );
 
@@ -180,23 +195,35 @@ const CohortPayload = definePayload(
   "The cohort after the change (after a delete: as it is now, deleted); null when userErrors explain why nothing changed.",
 );
 
-const cohortId = (t: { id: (o: object) => unknown }) => t.id({ required: true, description: "The cohort's global id, or PostHog's integer id of it." });
+const cohortId = (t: PothosSchemaTypes.InputFieldBuilder<Types, "InputObject">) =>
+  t.id({ required: true, description: "The cohort's global id, or PostHog's integer id of it." });
 
 const CreateCohortInput = builder.inputType("CreateCohortInput", {
   description:
     "A new cohort. Static (`isStatic: true`) with `staticPersonIds`, or dynamic with `filters` or a `query` (not both). Every invalid field is reported at once.",
   fields: (t) => ({
-    environmentId: t.id({ required: true, description: "The environment's global id or PostHog's integer id; a project's id names its primary environment." }),
+    environmentId: t.id({
+      required: true,
+      description: "The environment's global id or PostHog's integer id; a project's id names its primary environment.",
+    }),
     name: t.string({ required: true, description: `Display name, 1–${COHORT_NAME_MAX} characters.` }),
     description: t.string({ required: false, description: "What the cohort is for, ≤1000 characters." }),
-    groups: t.field({ type: "JSON", required: false, description: "PostHog's legacy definition (a list), stored as given; `filters` is what is calculated." }),
+    groups: t.field({
+      type: "JSON",
+      required: false,
+      description: "PostHog's legacy definition (a list), stored as given; `filters` is what is calculated.",
+    }),
     filters: t.field({
       type: "JSON",
       required: false,
       description:
-        "The dynamic definition: `{properties: {type: AND|OR, values: [...]}}`, where a value is a group or a filter: `{type: \"person\", key, operator, value, negation}` (operators exact, is_not, icontains, not_icontains, regex, not_regex, gt, gte, lt, lte, is_set, is_not_set) or `{type: \"behavioral\", key, value, ...}`.",
+        'The dynamic definition: `{properties: {type: AND|OR, values: [...]}}`, where a value is a group or a filter: `{type: "person", key, operator, value, negation}` (operators exact, is_not, icontains, not_icontains, regex, not_regex, gt, gte, lt, lte, is_set, is_not_set) or `{type: "behavioral", key, value, ...}`.',
     }),
-    query: t.field({ type: "JSON", required: false, description: "A query defining the cohort (e.g. `{kind: \"HogQLQuery\", query: ...}`); stored, but not calculated here." }),
+    query: t.field({
+      type: "JSON",
+      required: false,
+      description: 'A query defining the cohort (e.g. `{kind: "HogQLQuery", query: ...}`); stored, but not calculated here.',
+    }),
     isStatic: t.boolean({ required: false, description: "Whether the cohort is a fixed list of persons (default false)." }),
     cohortType: t.field({
       type: CohortType,
@@ -206,7 +233,8 @@ const CreateCohortInput = builder.inputType("CreateCohortInput", {
     staticPersonIds: t.field({
       type: ["UUID"],
       required: false,
-      description: "For a static cohort: the UUIDs of the persons to add (PostHog's `_create_static_person_ids`); ids of no person of the environment are dropped.",
+      description:
+        "For a static cohort: the UUIDs of the persons to add (PostHog's `_create_static_person_ids`); ids of no person of the environment are dropped.",
     }),
   }),
 });
@@ -214,24 +242,32 @@ const CreateCohortInput = builder.inputType("CreateCohortInput", {
 const UpdateCohortInput = builder.inputType("UpdateCohortInput", {
   description: "Changes to a cohort. Omitted fields stay as they are. A changed dynamic cohort is recalculated in the background.",
   fields: (t) => ({
-    id: cohortId(t as never) as never,
+    id: cohortId(t),
     name: t.string({ required: false, description: `New display name, 1–${COHORT_NAME_MAX} characters.` }),
     description: t.string({ required: false, description: "What the cohort is for, ≤1000 characters; null clears it." }),
     groups: t.field({ type: "JSON", required: false, description: "PostHog's legacy definition (a list); null resets it to `[]`." }),
-    filters: t.field({ type: "JSON", required: false, description: "The new dynamic definition (see `CreateCohortInput.filters`); null clears it (then give a query)." }),
+    filters: t.field({
+      type: "JSON",
+      required: false,
+      description: "The new dynamic definition (see `CreateCohortInput.filters`); null clears it (then give a query).",
+    }),
     query: t.field({ type: "JSON", required: false, description: "The new query; null clears it (then give filters)." }),
-    cohortType: t.field({ type: CohortType, required: false, description: "The cohort type; it must agree with the definition (omit it to have it derived)." }),
+    cohortType: t.field({
+      type: CohortType,
+      required: false,
+      description: "The cohort type; it must agree with the definition (omit it to have it derived).",
+    }),
   }),
 });
 
 const DeleteCohortInput = builder.inputType("DeleteCohortInput", {
   description: "The cohort to delete (softly: restoreCohort brings it back).",
-  fields: (t) => ({ id: cohortId(t as never) as never }),
+  fields: (t) => ({ id: cohortId(t) }),
 });
 
 const RestoreCohortInput = builder.inputType("RestoreCohortInput", {
   description: "The deleted cohort to bring back.",
-  fields: (t) => ({ id: cohortId(t as never) as never }),
+  fields: (t) => ({ id: cohortId(t) }),
 });
 
 builder.mutationFields((t) => ({
@@ -241,14 +277,14 @@ builder.mutationFields((t) => ({
       "Creates a cohort. A static one gets the given persons at once; a dynamic one is returned calculating (`isCalculating`) and its members are calculated in the background.",
     authScopes: { scope: "cohort:write" },
     args: { input: t.arg({ type: CreateCohortInput, required: true, description: "The new cohort." }) },
-    resolve: async (_r, { input }, ctx) => toPayload("cohort", await createCohort(ctx, input as never)),
+    resolve: async (_r, { input }, ctx) => toPayload("cohort", await createCohort(ctx, input)),
   }),
   updateCohort: t.field({
     type: CohortPayload,
     description: "Changes a cohort's name, description or definition. Every invalid field is reported at once and nothing is written.",
     authScopes: { scope: "cohort:write" },
     args: { input: t.arg({ type: UpdateCohortInput, required: true, description: "What to change." }) },
-    resolve: async (_r, { input }, ctx) => toPayload("cohort", await updateCohort(ctx, input as never)),
+    resolve: async (_r, { input }, ctx) => toPayload("cohort", await updateCohort(ctx, input)),
   }),
   deleteCohort: t.field({
     type: CohortPayload,

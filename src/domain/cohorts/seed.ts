@@ -21,7 +21,9 @@ export async function seedCohorts(prisma: PrismaClient, demo: DemoContext): Prom
   const persons = [];
   for (const p of PERSONS) {
     persons.push(
-      await prisma.person.create({ data: { environmentId, distinctIds: [p.distinctId], properties: p.properties as Prisma.InputJsonValue } }),
+      await prisma.person.create({
+        data: { environmentId, distinctIds: [p.distinctId], properties: p.properties as Prisma.InputJsonValue },
+      }),
     );
   }
   const beta = persons.slice(0, 3);

@@ -3,7 +3,7 @@
 // the rules between fields (static ↔ persons, filters xor query, cohortType
 // agreeing with what the filters imply). Every problem is reported at once.
 import { z } from "zod";
-import { type UserError } from "../outcome.js";
+import type { UserError } from "../outcome.js";
 import { userError, userErrorsFromZod } from "../outcome.js";
 
 export const COHORT_NAME_MAX = 400;
@@ -79,7 +79,11 @@ const scalar = z.union([z.string(), z.number(), z.boolean()], { error: "Must be 
 const personFilter = z
   .looseObject({
     type: z.literal("person"),
-    key: z.string({ error: "A person filter needs a property `key` (a string)." }).trim().min(1, "The property key must not be blank.").max(400, "The property key must be at most 400 characters."),
+    key: z
+      .string({ error: "A person filter needs a property `key` (a string)." })
+      .trim()
+      .min(1, "The property key must not be blank.")
+      .max(400, "The property key must be at most 400 characters."),
     operator: z.enum(PERSON_OPERATORS, { error: `The operator must be one of: ${PERSON_OPERATORS.join(", ")}.` }).optional(),
     value: z.union([scalar, z.array(scalar)], { error: "The value must be a string, a number, a boolean or a list of them." }).nullish(),
     negation: z.boolean({ error: "`negation` must be a boolean." }).optional(),
@@ -93,7 +97,8 @@ const personFilter = z
     if (op === "exact" || op === "is_not") return;
     if (Array.isArray(v)) return issue(`The operator \`${op}\` takes one value, not a list.`);
     if (op === "gt" || op === "gte" || op === "lt" || op === "lte") {
-      if (typeof v === "boolean" || !Number.isFinite(Number(v)) || String(v).trim() === "") issue(`The operator \`${op}\` compares numbers: the value must be a number.`);
+      if (typeof v === "boolean" || !Number.isFinite(Number(v)) || String(v).trim() === "")
+        issue(`The operator \`${op}\` compares numbers: the value must be a number.`);
       return;
     }
     if (typeof v === "boolean" || String(v) === "") issue(`The operator \`${op}\` needs a non-empty text value.`);
@@ -101,7 +106,9 @@ const personFilter = z
 
 const behavioralFilter = z.looseObject({
   type: z.literal("behavioral"),
-  key: z.union([z.string().trim().min(1), z.number().int()], { error: "A behavioral filter needs a `key`: the event name or the action id." }),
+  key: z.union([z.string().trim().min(1), z.number().int()], {
+    error: "A behavioral filter needs a `key`: the event name or the action id.",
+  }),
   value: z.enum(BEHAVIORAL_TYPES, { error: `A behavioral filter's \`value\` must be one of: ${BEHAVIORAL_TYPES.join(", ")}.` }),
   event_type: z.enum(["events", "actions"], { error: "`event_type` must be `events` or `actions`." }).optional(),
   negation: z.boolean({ error: "`negation` must be a boolean." }).optional(),
@@ -109,7 +116,9 @@ const behavioralFilter = z.looseObject({
 
 const groupShape = z.looseObject({
   type: z.enum(["AND", "OR"], { error: "A group's `type` must be AND or OR." }),
-  values: z.array(z.unknown(), { error: "A group needs `values`: a list of filters and groups." }).min(1, "A group needs at least one filter."),
+  values: z
+    .array(z.unknown(), { error: "A group needs `values`: a list of filters and groups." })
+    .min(1, "A group needs at least one filter."),
 });
 
 type Issue = { path: (string | number)[]; message: string };
@@ -158,16 +167,27 @@ export const cohortFilters = z.unknown().superRefine((value, ctx) => {
     ctx.addIssue({ code: "custom", path: ["properties"], message: "Filters need `properties`: a group `{type: AND|OR, values: [...]}`." });
     return;
   }
-  for (const issue of groupIssues(properties, 1)) ctx.addIssue({ code: "custom", path: ["properties", ...issue.path], message: issue.message });
+  for (const issue of groupIssues(properties, 1))
+    ctx.addIssue({ code: "custom", path: ["properties", ...issue.path], message: issue.message });
 });
 
 /** `query`: a PostHog query object (e.g. `{kind: "HogQLQuery", query: "..."}`). */
 export const cohortQuery = z
-  .looseObject({ kind: z.string({ error: "A query needs a `kind` (e.g. `HogQLQuery`)." }).min(1, "A query needs a `kind`.") }, { error: "The query must be an object with a `kind`." })
+  .looseObject(
+    { kind: z.string({ error: "A query needs a `kind` (e.g. `HogQLQuery`)." }).min(1, "A query needs a `kind`.") },
+    { error: "The query must be an object with a `kind`." },
+  )
   .nullish();
 
 const cohortName = z
-  .string({ error: (issue) => (issue.input === undefined ? "Name is required." : issue.input === null ? "Name must not be null; omit it to keep the current name." : "Name must be a string.") })
+  .string({
+    error: (issue) =>
+      issue.input === undefined
+        ? "Name is required."
+        : issue.input === null
+          ? "Name must not be null; omit it to keep the current name."
+          : "Name must be a string.",
+  })
   .trim()
   .min(1, "Name must not be blank.")
   .max(COHORT_NAME_MAX, `Name must be at most ${COHORT_NAME_MAX} characters.`);
@@ -234,15 +254,18 @@ export function definitionErrors(
 ): UserError[] {
   const errors: UserError[] = [];
   if (def.isStatic) {
-    if (present(def.filters)) errors.push(userError(["filters"], "A static cohort is a list of persons: it takes no filters (give staticPersonIds instead)."));
-    if (present(def.query)) errors.push(userError(["query"], "A static cohort is a list of persons: it takes no query (give staticPersonIds instead)."));
+    if (present(def.filters))
+      errors.push(userError(["filters"], "A static cohort is a list of persons: it takes no filters (give staticPersonIds instead)."));
+    if (present(def.query))
+      errors.push(userError(["query"], "A static cohort is a list of persons: it takes no query (give staticPersonIds instead)."));
   } else {
     if (present(def.filters) && present(def.query)) {
       errors.push(userError([given.query || !given.filters ? "query" : "filters"], "Give filters or a query, not both.", "CONFLICT"));
     } else if (!present(def.filters) && !present(def.query)) {
       errors.push(userError(["filters"], "A dynamic cohort needs filters or a query (set isStatic for a list of persons).", "REQUIRED"));
     }
-    if (present(def.staticPersonIds)) errors.push(userError(["staticPersonIds"], "Only static cohorts take person ids (set isStatic: true)."));
+    if (present(def.staticPersonIds))
+      errors.push(userError(["staticPersonIds"], "Only static cohorts take person ids (set isStatic: true)."));
   }
   if (given.cohortType && def.cohortType && errors.length === 0 && filtersValid) {
     const expected = impliedCohortType(def);

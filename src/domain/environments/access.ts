@@ -1,13 +1,26 @@
-// Who may see and change an environment: members of its organization whose
-// key reaches its project; admins (level ≥ 8) for most changes.
+// Where an environment sits for the policy (src/auth/policy.ts), and the
+// lookup every environment read and mutation starts from: members of its
+// organization whose key reaches it see it; the policy's actions say who may
+// change it.
 import type { Environment } from "../../generated/prisma/client.js";
 import { viewerOf, type Context } from "../../context.js";
-import { forbidden, notFound } from "../../errors.js";
-import { parseIdFor } from "../ids.js";
+import { notFound } from "../../errors.js";
+import { assertCan, isVisible, type Action, type Placement } from "../../auth/policy.js";
 import type { Principal } from "../../auth/principal.js";
+import { parseIdFor } from "../ids.js";
 
-export function environmentVisibleTo(principal: Principal, env: Pick<Environment, "organizationId" | "projectId" | "id" | "isPendingDeletion">): boolean {
-  return !env.isPendingDeletion && principal.canSee(env.organizationId, env.projectId, env.id);
+type Placed = Pick<Environment, "organizationId" | "projectId" | "id" | "isPendingDeletion">;
+
+/** The policy's view of an environment: its organization, project and own id. */
+export const environmentPlacement = (env: Placed): Placement => ({
+  organizationId: env.organizationId,
+  projectId: env.projectId,
+  environmentId: env.id,
+  pendingDeletion: env.isPendingDeletion,
+});
+
+export function environmentVisibleTo(principal: Principal, env: Placed): boolean {
+  return isVisible(principal, environmentPlacement(env));
 }
 
 /** The environment named by a global id or PostHog id, if the caller can see it; NOT_FOUND otherwise. */
@@ -21,6 +34,17 @@ export async function getVisibleEnvironment(ctx: Context, id: string): Promise<E
   return env;
 }
 
-export function requireAdminOf(ctx: Context, organizationId: string, action: string): void {
-  if (!viewerOf(ctx).isAdminOf(organizationId)) throw forbidden(`Only organization admins (level 8 or more) may ${action}.`);
+/** The environments of `ids`, in order, each as the caller may see it: the environment, or a NOT_FOUND error (node(id:), nodes(ids:)). */
+export async function loadVisibleEnvironments(ctx: Context, ids: readonly string[]): Promise<(Environment | Error)[]> {
+  const envs = await ctx.loaders.environmentById.loadMany(ids.map(Number));
+  return envs.map((e, i) => (e && !(e instanceof Error) && environmentVisibleTo(viewerOf(ctx), e) ? e : notFound("Environment", ids[i])));
+}
+
+/**
+ * Refuses (FORBIDDEN, or NOT_FOUND for what the caller cannot see) unless the
+ * caller may do `action` to the environment. `verb` replaces the action's in
+ * the refusal ("change: name, timezone").
+ */
+export function assertCanOnEnvironment(ctx: Context, action: Action, env: Placed, verb?: string): void {
+  assertCan(viewerOf(ctx), action, environmentPlacement(env), { typename: "Environment", id: env.id, ...(verb ? { verb } : {}) });
 }

@@ -1,12 +1,16 @@
 // The fields Project and Environment share, because a project's settings and
 // tokens are its primary environment's (PostHog's team). Defined once here.
+import type { ObjectRef } from "@pothos/core";
 import type { Environment, GroupTypeMapping, ProductIntent } from "../../generated/prisma/client.js";
 import { builder } from "../../schema/builder.js";
 import { viewerOf, type Context } from "../../context.js";
+import { can, type Action } from "../../auth/policy.js";
 import { MembershipLevelEnum, membershipLevelOf } from "../organizations/schema.js";
 import { settingOutputFields } from "../settings/schema.js";
-import type { StoredSettings } from "../settings/registry.js";
-import { liveEventsToken, logsConfigOf, promotedProductIntent, settingsAsOf, type LogsConfig } from "./service.js";
+import type { Types } from "../../schema/builder.js";
+import { environmentPlacement } from "./access.js";
+import { logsConfigOf, promotedProductIntent, settingsOf, type LogsConfig } from "./rules.js";
+import { liveEventsToken, settingsAsOf } from "./service.js";
 
 export const ProductIntentRef = builder.objectRef<ProductIntent>("ProductIntent").implement({
   description: "A product someone showed intent to use in an environment (onboarding).",
@@ -45,7 +49,7 @@ SettingsSnapshotRef.implement({
     at: t.field({ type: "DateTime", description: "The instant asked for.", resolve: (s) => s.at }),
     logsDistinctIdAttributeKeys: t.stringList({ nullable: true, description: "Logs distinct-id attribute keys then.", resolve: (s) => (s.values.logsDistinctIdAttributeKeys as string[]) ?? null }),
     logsSessionIdAttributeKeys: t.stringList({ nullable: true, description: "Logs session-id attribute keys then.", resolve: (s) => (s.values.logsSessionIdAttributeKeys as string[]) ?? null }),
-    ...(settingOutputFields(t as never, (s: { values: StoredSettings }) => s.values, { allNullable: true, includeEnvironmentOnly: true, absentAsNull: true }) as object),
+    ...settingOutputFields(t, (s) => s.values, { allNullable: true, includeEnvironmentOnly: true, absentAsNull: true }),
   }),
 });
 
@@ -58,7 +62,7 @@ export const ProjectAccessLevel = builder.enumType("ProjectAccessLevel", {
   } as const,
 });
 
-/** PostHog's default HogQL modifiers for a team (read-only). */
+/** PostHog's default HogQL modifiers of an environment (read-only). */
 export const DEFAULT_MODIFIERS = {
   personsOnEventsMode: "person_id_override_properties_on_events",
   personsArgMaxVersion: "auto",
@@ -71,69 +75,74 @@ export const DEFAULT_MODIFIERS = {
 
 const SETUP_TASKS = ["ingest_first_event", "set_up_reverse_proxy", "invite_team_member", "create_first_insight", "create_first_dashboard"];
 
-function secretsReadable(ctx: Context, env: Environment): boolean {
-  const principal = viewerOf(ctx);
-  return principal.hasScope("project:write") && principal.isAdminOf(env.organizationId);
+/**
+ * Whether the caller may do `action` to the environment of a parent already
+ * resolved (and so seen): only the scope and level are asked. (A deleted
+ * object is answered once more, by its delete mutation's payload, with the
+ * fields it had.)
+ */
+function callerCan(ctx: Context, action: Action, env: Environment): boolean {
+  return can(viewerOf(ctx), action, { ...environmentPlacement(env), pendingDeletion: false });
 }
 
 /** Adds the shared fields to Project or Environment; `envOf` finds the environment holding them. */
-export function addEnvironmentFields<P>(ref: Parameters<typeof builder.objectFields>[0], envOf: (parent: P) => Environment, options: { includeEnvironmentOnly: boolean }) {
-  builder.objectFields(ref as never, (t: any) => ({
-    apiToken: t.string({ description: "The public project token (`phc_...`) that SDKs send events with.", resolve: (p: P) => envOf(p).apiToken }),
+export function addEnvironmentFields<P>(ref: ObjectRef<Types, unknown, P>, envOf: (parent: P) => Environment, options: { includeEnvironmentOnly: boolean }) {
+  builder.objectFields(ref, (t) => ({
+    apiToken: t.string({ description: "The public project token (`phc_...`) that SDKs send events with.", resolve: (p) => envOf(p).apiToken }),
     secretApiToken: t.string({
       nullable: true,
       description: "The secret token (`phs_...`) for server-side APIs. Only admins whose key has `project:write` see it; null for others.",
-      resolve: (p: P, _a: unknown, ctx: Context) => (secretsReadable(ctx, envOf(p)) ? envOf(p).secretApiToken : null),
+      resolve: (p, _a, ctx) => (callerCan(ctx, "project:read-secrets", envOf(p)) ? envOf(p).secretApiToken : null),
     }),
     secretApiTokenBackup: t.string({
       nullable: true,
       description: "The previous secret token, still valid until deleted. Visible as `secretApiToken` is.",
-      resolve: (p: P, _a: unknown, ctx: Context) => (secretsReadable(ctx, envOf(p)) ? envOf(p).secretApiTokenBackup : null),
+      resolve: (p, _a, ctx) => (callerCan(ctx, "project:read-secrets", envOf(p)) ? envOf(p).secretApiTokenBackup : null),
     }),
-    ingestedEvent: t.boolean({ description: "Whether any event has been received.", resolve: (p: P) => envOf(p).ingestedEvent }),
-    isGeneratingDemoData: t.boolean({ description: "Whether a demo-data job is running.", resolve: (p: P) => envOf(p).isGeneratingDemoData }),
+    ingestedEvent: t.boolean({ description: "Whether any event has been received.", resolve: (p) => envOf(p).ingestedEvent }),
+    isGeneratingDemoData: t.boolean({ description: "Whether a demo-data job is running.", resolve: (p) => envOf(p).isGeneratingDemoData }),
     effectiveMembershipLevel: t.field({
       type: MembershipLevelEnum,
       nullable: true,
       description: "The caller's level in the owning organization.",
-      resolve: (p: P, _a: unknown, ctx: Context) => membershipLevelOf(viewerOf(ctx).levelIn(envOf(p).organizationId)),
+      resolve: (p, _a, ctx) => membershipLevelOf(viewerOf(ctx).levelIn(envOf(p).organizationId)),
     }),
     userAccessLevel: t.field({
       type: ProjectAccessLevel,
       description: "What the caller may do here.",
-      resolve: (p: P, _a: unknown, ctx: Context) => (viewerOf(ctx).isAdminOf(envOf(p).organizationId) ? "admin" : "member"),
+      resolve: (p, _a, ctx) => (callerCan(ctx, "project:administer", envOf(p)) ? "admin" : "member"),
     }),
     groupTypes: t.field({
       type: [GroupTypeRef],
       description: "The group types set up for group analytics.",
-      resolve: (p: P, _a: unknown, ctx: Context) => ctx.loaders.groupTypesByEnvironment.load(envOf(p).id),
+      resolve: (p, _a, ctx) => ctx.loaders.groupTypesByEnvironment.load(envOf(p).id),
     }),
     hasGroupTypes: t.boolean({
       description: "Whether any group type is set up.",
-      resolve: async (p: P, _a: unknown, ctx: Context) => (await ctx.loaders.groupTypesByEnvironment.load(envOf(p).id)).length > 0,
+      resolve: async (p, _a, ctx) => (await ctx.loaders.groupTypesByEnvironment.load(envOf(p).id)).length > 0,
     }),
     liveEventsToken: t.string({
       description: "A signed token (JWT, valid 7 days) for the live events stream.",
-      resolve: (p: P, _a: unknown, ctx: Context) => liveEventsToken(ctx, envOf(p)),
+      resolve: (p, _a, ctx) => liveEventsToken(ctx, envOf(p)),
     }),
     personOnEventsQueryingEnabled: t.boolean({ description: "Whether queries read person properties from events (always true now).", resolve: () => true }),
     defaultModifiers: t.field({ type: "JSON", description: "PostHog's default query modifiers, which `modifiers` overrides.", resolve: () => DEFAULT_MODIFIERS }),
-    managedViewsets: t.field({ type: "JSON", description: "Which managed view sets are enabled: {kind: boolean}.", resolve: (p: P) => ((envOf(p).settings as StoredSettings)?.managedViewsets as object) ?? {} }),
+    managedViewsets: t.field({ type: "JSON", description: "Which managed view sets are enabled: {kind: boolean}.", resolve: (p) => settingsOf(envOf(p)).managedViewsets ?? {} }),
     availableSetupTaskIds: t.stringList({
       description: "Setup tasks still open for this project.",
-      resolve: (p: P) => SETUP_TASKS.filter((task) => !(task === "ingest_first_event" && envOf(p).ingestedEvent)),
+      resolve: (p) => SETUP_TASKS.filter((task) => !(task === "ingest_first_event" && envOf(p).ingestedEvent)),
     }),
     productIntents: t.field({
       type: [ProductIntentRef],
       description: "Products someone showed intent to use here.",
-      resolve: (p: P, _a: unknown, ctx: Context) => ctx.loaders.productIntentsByEnvironment.load(envOf(p).id),
+      resolve: (p, _a, ctx) => ctx.loaders.productIntentsByEnvironment.load(envOf(p).id),
     }),
     promotedProductIntent: t.string({
       nullable: true,
       description: "The product chosen as primary during onboarding most recently (PostHog's `product_key`), or null.",
-      resolve: async (p: P, _a: unknown, ctx: Context) => promotedProductIntent(await ctx.loaders.productIntentsByEnvironment.load(envOf(p).id)),
+      resolve: async (p, _a, ctx) => promotedProductIntent(await ctx.loaders.productIntentsByEnvironment.load(envOf(p).id)),
     }),
-    logsConfig: t.field({ type: LogsConfigRef, description: "The logs product's attribute keys.", resolve: (p: P) => logsConfigOf(envOf(p)) }),
+    logsConfig: t.field({ type: LogsConfigRef, description: "The logs product's attribute keys.", resolve: (p) => logsConfigOf(envOf(p)) }),
     settingsAsOf: t.field({
       type: SettingsSnapshotRef,
       description: "The settings as they were at `at`, rebuilt from the activity log.",
@@ -141,11 +150,11 @@ export function addEnvironmentFields<P>(ref: Parameters<typeof builder.objectFie
         at: t.arg({ type: "DateTime", required: true, description: "The instant (ISO 8601; without an offset it is read as UTC, as PostHog does)." }),
         scope: t.arg.stringList({ required: false, description: "Only these settings (GraphQL or PostHog names); unknown names are ignored." }),
       },
-      resolve: async (p: P, args: { at: Date; scope?: string[] | null }, ctx: Context) => ({
+      resolve: async (p, args, ctx) => ({
         at: args.at,
         values: await settingsAsOf(ctx, envOf(p), args.at, args.scope),
       }),
     }),
-    ...(settingOutputFields(t, (p: P) => envOf(p).settings as StoredSettings, { includeEnvironmentOnly: options.includeEnvironmentOnly }) as object),
+    ...settingOutputFields(t, (p) => settingsOf(envOf(p)), { includeEnvironmentOnly: options.includeEnvironmentOnly }),
   }));
 }

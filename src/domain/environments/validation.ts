@@ -2,7 +2,7 @@ import { z } from "zod";
 import { logsKeyListSchema } from "../settings/registry.js";
 import { settingsPatchShape } from "../settings/validation.js";
 
-export const teamName = z.string().trim().min(1, "Name must not be blank.").max(200, "Name must be at most 200 characters.");
+export const environmentName = z.string().trim().min(1, "Name must not be blank.").max(200, "Name must be at most 200 characters.");
 
 /** A product key such as `product_analytics` or `session_replay`. */
 export const productType = z
@@ -20,16 +20,16 @@ export const addProductIntentInput = z.object({
 
 export const completeOnboardingInput = z.object({ productType });
 
+/** A key list, or null or nothing for "unchanged". */
+const logsKeyListChange = logsKeyListSchema.nullish().transform((keys) => keys ?? undefined);
+
 export const logsConfigInput = z
-  .object({ logsDistinctIdAttributeKeys: logsKeyListSchema.optional(), logsSessionIdAttributeKeys: logsKeyListSchema.optional() })
+  .object({ logsDistinctIdAttributeKeys: logsKeyListChange, logsSessionIdAttributeKeys: logsKeyListChange })
   .refine((v) => v.logsDistinctIdAttributeKeys !== undefined || v.logsSessionIdAttributeKeys !== undefined, {
     message: "Give logsDistinctIdAttributeKeys, logsSessionIdAttributeKeys or both.",
   });
 
 /** An environment update: its name and every setting. */
-export const updateEnvironmentInput = z.object({ name: teamName.optional(), ...settingsPatchShape });
+export const updateEnvironmentInput = z.object({ name: environmentName.optional(), ...settingsPatchShape });
 
-export const createEnvironmentInput = z.object({ name: teamName, ...settingsPatchShape });
-
-/** The keys of an update input that are not settings. */
-export const NON_SETTING_KEYS = new Set(["id", "name", "productDescription", "projectId", "organizationId"]);
+export const createEnvironmentInput = z.object({ name: environmentName, ...settingsPatchShape });

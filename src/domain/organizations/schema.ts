@@ -1,14 +1,18 @@
 // Organization, its members, the viewer, and their queries and mutations.
 import type { Organization, OrganizationMembership } from "../../generated/prisma/client.js";
-import { Prisma } from "../../generated/prisma/client.js";
 import { builder } from "../../schema/builder.js";
 import { notFound } from "../../errors.js";
 import { viewerOf } from "../../context.js";
+import { isVisible } from "../../auth/policy.js";
 import { pagedField } from "../../schema/paged-field.js";
 import { definePayload, toPayload } from "../../schema/payloads.js";
 import { UserRef } from "../users/schema.js";
-import { callerLevelIn, createOrganization, getCurrentOrganization, getVisibleOrganization, updateOrganization } from "./service.js";
 import { isUuid } from "../ids.js";
+import { membershipLevelOf } from "./rules.js";
+import { callerLevelIn, createOrganization, getCurrentOrganization, getVisibleOrganization, updateOrganization } from "./service.js";
+import { membersPage, userOrganizationsPage } from "./store.js";
+
+export { membershipLevelOf };
 
 export const MembershipLevelEnum = builder.enumType("OrganizationMembershipLevel", {
   description: "A member's level in an organization (PostHog's numeric levels 1, 8 and 15).",
@@ -18,12 +22,6 @@ export const MembershipLevelEnum = builder.enumType("OrganizationMembershipLevel
     OWNER: { value: 15, description: "Level 15: an admin who also owns the organization." },
   } as const,
 });
-
-/** The level enum value for a stored level (levels between the named ones round down). */
-export function membershipLevelOf(level: number | null): 1 | 8 | 15 | null {
-  if (level == null) return null;
-  return level >= 15 ? 15 : level >= 8 ? 8 : 1;
-}
 
 export const OrganizationRef = builder.loadableNode("Organization", {
   description: "A PostHog organization: members, projects and roles belong to one.",
@@ -35,7 +33,7 @@ export const OrganizationRef = builder.loadableNode("Organization", {
     const principal = viewerOf(ctx);
     const visible = ids.map((id) => {
       const uuid = isUuid(id) ? id.toLowerCase() : null;
-      return uuid !== null && principal.canSee(uuid) ? uuid : null;
+      return uuid !== null && isVisible(principal, { organizationId: uuid }) ? uuid : null;
     });
     const wanted = visible.filter((id): id is string => id !== null);
     const orgs = await ctx.loaders.organizationById.loadMany(wanted);
@@ -62,7 +60,7 @@ export const OrganizationRef = builder.loadableNode("Organization", {
   }),
 });
 
-export const OrganizationMemberRef = builder.objectRef<OrganizationMembership>("OrganizationMember").implement({
+const OrganizationMemberRef = builder.objectRef<OrganizationMembership>("OrganizationMember").implement({
   description: "A user's membership of an organization.",
   fields: (t) => ({
     user: t.field({
@@ -73,7 +71,7 @@ export const OrganizationMemberRef = builder.objectRef<OrganizationMembership>("
     level: t.field({
       type: MembershipLevelEnum,
       description: "The member's level.",
-      resolve: (m) => membershipLevelOf(m.level)!,
+      resolve: (m) => membershipLevelOf(m.level),
     }),
     joinedAt: t.field({ type: "DateTime", description: "When the user joined.", resolve: (m) => m.joinedAt }),
   }),
@@ -89,17 +87,12 @@ builder.objectField(OrganizationRef, "members", (t) =>
   pagedField(t, {
     type: OrganizationMemberConnection,
     description: "The organization's members, oldest membership first.",
-    query: {
-      from: Prisma.sql`"OrganizationMembership" t`,
-      parentColumn: Prisma.sql`t."organizationId"`,
-      parentType: "uuid",
-      orderBy: Prisma.sql`t."joinedAt", t.id`,
-    },
+    query: membersPage,
     parentId: (o) => o.id,
   }),
 );
 
-export const OrganizationConnection = builder.connectionObject({
+const OrganizationConnection = builder.connectionObject({
   type: OrganizationRef,
   name: "OrganizationConnection",
   description: "A page of organizations, by name.",
@@ -110,23 +103,25 @@ interface Viewer {
   userId: number;
 }
 
-const ApiKeyInfo = builder.objectRef<{ label: string; scopes: string[]; scopedOrganizations: string[]; scopedTeams: number[] }>("ApiKeyInfo").implement({
-  description: "The personal API key this request was made with (never its secret).",
-  fields: (t) => ({
-    label: t.exposeString("label", { description: "The key's label." }),
-    scopes: t.exposeStringList("scopes", { description: "What the key may do: `object:read`, `object:write` (implies read) or `*`." }),
-    scopedOrganizations: t.stringList({
-      description: "Ids of the organizations the key is limited to; empty when it reaches all of the user's.",
-      resolve: (k) => k.scopedOrganizations,
+const ApiKeyInfo = builder
+  .objectRef<{ label: string; scopes: string[]; scopedOrganizations: string[]; scopedTeams: number[] }>("ApiKeyInfo")
+  .implement({
+    description: "The personal API key this request was made with (never its secret).",
+    fields: (t) => ({
+      label: t.exposeString("label", { description: "The key's label." }),
+      scopes: t.exposeStringList("scopes", { description: "What the key may do: `object:read`, `object:write` (implies read) or `*`." }),
+      scopedOrganizations: t.stringList({
+        description: "Ids of the organizations the key is limited to; empty when it reaches all of the user's.",
+        resolve: (k) => k.scopedOrganizations,
+      }),
+      scopedProjects: t.intList({
+        description: "PostHog ids of the projects/environments the key is limited to; empty when it reaches all.",
+        resolve: (k) => k.scopedTeams,
+      }),
     }),
-    scopedProjects: t.intList({
-      description: "PostHog ids of the projects/environments the key is limited to; empty when it reaches all.",
-      resolve: (k) => k.scopedTeams,
-    }),
-  }),
-});
+  });
 
-export const ViewerRef = builder.objectRef<Viewer>("Viewer").implement({
+const ViewerRef = builder.objectRef<Viewer>("Viewer").implement({
   description: "Who is calling: the API key's user, their organizations and the key itself.",
   fields: (t) => ({
     user: t.field({
@@ -139,13 +134,8 @@ export const ViewerRef = builder.objectRef<Viewer>("Viewer").implement({
       type: OrganizationConnection,
       description: "The organizations the user belongs to and the key reaches, by name.",
       authScopes: { scope: "organization:read" },
-      query: (ctx) => ({
-        from: Prisma.sql`"Organization" t JOIN "OrganizationMembership" m ON m."organizationId" = t.id`,
-        parentColumn: Prisma.sql`m."userId"`,
-        parentType: "int",
-        where: Prisma.sql`t.id = ANY(${viewerOf(ctx).organizationIds}::uuid[])`,
-        orderBy: Prisma.sql`lower(t.name), t.id`,
-      }),
+      // Only the organizations the key reaches (the principal's, decided when it was loaded).
+      query: (ctx) => userOrganizationsPage(viewerOf(ctx).organizationIds),
       parentId: (v) => v.userId,
     }),
   }),
@@ -210,6 +200,6 @@ builder.mutationFields((t) => ({
     description: "Renames an organization. Needs admin level.",
     authScopes: { scope: "organization:write" },
     args: { input: t.arg({ type: UpdateOrganizationInput, required: true, description: "What to change." }) },
-    resolve: async (_root, { input }, ctx) => toPayload("organization", await updateOrganization(ctx, input)),
+    resolve: async (_root, { input }, ctx) => toPayload("organization", await updateOrganization(ctx, { ...input, id: String(input.id) })),
   }),
 }));

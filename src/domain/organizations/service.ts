@@ -1,50 +1,46 @@
-// Organizations: visibility, creation (the creator becomes owner) and updates (admins).
-import type { Organization } from "../../generated/prisma/client.js";
+// Organizations: visibility, creation (the creator becomes owner), updates
+// (admins), and members joining (with the organization's default role).
+// Authorization is decided by src/auth/policy.ts; SQL lives in store.ts.
+import type { Organization, PrismaClient, Role } from "../../generated/prisma/client.js";
 import type { Context } from "../../context.js";
 import { viewerOf } from "../../context.js";
-import { forbidden, notFound } from "../../errors.js";
+import { notFound } from "../../errors.js";
 import { isUniqueViolation } from "../../db/errors.js";
-import { lockKey } from "../../db/row-locks.js";
 import { MembershipLevel } from "../../auth/levels.js";
+import { assertCan, isVisible, type Action } from "../../auth/policy.js";
 import { ok, refused, userErrorsFromZod, type Outcome } from "../outcome.js";
 import { parseIdFor } from "../ids.js";
+import { logActivity } from "../activity/service.js";
+import { roleMemberChanges } from "../roles/rules.js";
+import { insertRoleMembershipIfAbsent, roleById } from "../roles/store.js";
+import { firstFreeSlug, slugify } from "./rules.js";
+import * as store from "./store.js";
 import { createOrganizationInput, updateOrganizationInput } from "./validation.js";
 
 /** The organization if the caller can see it; NOT_FOUND otherwise (also for malformed ids). */
 export async function getVisibleOrganization(ctx: Context, id: string): Promise<Organization> {
   const orgId = parseIdFor("Organization", "uuid", id);
-  const principal = viewerOf(ctx);
-  if (orgId == null || !principal.canSee(String(orgId))) throw notFound("Organization", id);
+  if (orgId == null || !isVisible(viewerOf(ctx), { organizationId: String(orgId) })) throw notFound("Organization", id);
   const org = await ctx.loaders.organizationById.load(String(orgId));
   if (!org) throw notFound("Organization", id);
   return org;
+}
+
+/**
+ * Throws unless the caller may take `action` in the organization (NOT_FOUND
+ * when it cannot see it, FORBIDDEN below the action's level); `id` names it
+ * in a NOT_FOUND as the caller did.
+ */
+export function assertCanInOrganization(ctx: Context, action: Action, organizationId: string, id: string = organizationId): void {
+  assertCan(viewerOf(ctx), action, { organizationId }, { typename: "Organization", id });
 }
 
 /** PostHog's `@current`: the user's current organization if still visible, else their first one. */
 export async function getCurrentOrganization(ctx: Context): Promise<Organization | null> {
   const principal = viewerOf(ctx);
   const current = principal.user.currentOrganizationId;
-  const id = current && principal.canSee(current) ? current : principal.organizationIds[0];
+  const id = current && isVisible(principal, { organizationId: current }) ? current : principal.organizationIds[0];
   return id ? ctx.loaders.organizationById.load(id) : null;
-}
-
-export function requireAdmin(ctx: Context, organizationId: string, action: string): void {
-  const principal = viewerOf(ctx);
-  if (!principal.canSee(organizationId)) throw notFound("Organization", organizationId);
-  if (!principal.isAdminOf(organizationId)) {
-    throw forbidden(`Only organization admins (level 8 or more) may ${action}.`);
-  }
-}
-
-function slugify(name: string): string {
-  const base = name
-    .normalize("NFKD")
-    .replace(/\p{M}+/gu, "") // accents come apart under NFKD: "Hög" → "Ho" + "̈" + "g" → "hog"
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-+|-+$/g, "")
-    .slice(0, 40);
-  return base || "organization";
 }
 
 /** The caller's level in an organization: from the principal, or as the creator of one made in this request (see Principal.grant). */
@@ -52,20 +48,8 @@ export function callerLevelIn(ctx: Context, organizationId: string): number | nu
   return viewerOf(ctx).levelOrGrantIn(organizationId);
 }
 
-/** A free slug: the name's, or the first free `<slug>-<n>`. */
-async function freeSlug(tx: Pick<Context["prisma"], "organization">, base: string): Promise<string> {
-  const taken = new Set(
-    (
-      await tx.organization.findMany({
-        where: { OR: [{ slug: base }, { slug: { startsWith: `${base}-` } }] },
-        select: { slug: true },
-      })
-    ).map((o) => o.slug),
-  );
-  let slug = base;
-  for (let n = 2; taken.has(slug); n += 1) slug = `${base}-${n}`;
-  return slug;
-}
+/** Each attempt either succeeds or lost a slug to a creator of a different name; this many losses in a row is a fault. */
+const MAX_SLUG_ATTEMPTS = 50;
 
 export async function createOrganization(ctx: Context, input: unknown): Promise<Outcome<Organization>> {
   const parsed = createOrganizationInput.safeParse(input, { reportInput: true });
@@ -78,20 +62,14 @@ export async function createOrganization(ctx: Context, input: unknown): Promise<
   for (let attempt = 1; ; attempt += 1) {
     try {
       const org = await ctx.prisma.$transaction(async (tx) => {
-        await lockKey(tx, `organization-slug:${base}`);
-        const created = await tx.organization.create({
-          data: {
-            name: parsed.data.name,
-            slug: await freeSlug(tx, base),
-            memberships: { create: { userId: principal.user.id, level: MembershipLevel.OWNER } },
-          },
+        await store.lockSlug(tx, base);
+        const created = await store.insertOrganization(tx, {
+          name: parsed.data.name,
+          slug: firstFreeSlug(base, await store.slugsTakenFrom(tx, base)),
+          ownerId: principal.user.id,
+          ownerLevel: MembershipLevel.OWNER,
         });
-        if (!principal.user.currentOrganizationId) {
-          await tx.user.updateMany({
-            where: { id: principal.user.id, currentOrganizationId: null },
-            data: { currentOrganizationId: created.id },
-          });
-        }
+        if (!principal.user.currentOrganizationId) await store.makeCurrentUnlessSet(tx, principal.user.id, created.id);
         return created;
       });
       // The principal was loaded before this organization existed.
@@ -104,14 +82,56 @@ export async function createOrganization(ctx: Context, input: unknown): Promise<
   }
 }
 
-/** Each attempt either succeeds or lost a slug to a creator of a different name; this many losses in a row is a fault. */
-const MAX_SLUG_ATTEMPTS = 50;
-
-export async function updateOrganization(ctx: Context, input: unknown): Promise<Outcome<Organization>> {
+export async function updateOrganization(ctx: Context, input: { id: string; name?: unknown }): Promise<Outcome<Organization>> {
+  // Who may, before what: visibility and level first, then the input.
+  const org = await getVisibleOrganization(ctx, input.id);
+  assertCanInOrganization(ctx, "organization:update", org.id, input.id);
   const parsed = updateOrganizationInput.safeParse(input, { reportInput: true });
   if (!parsed.success) return refused(...userErrorsFromZod(parsed.error));
-  const org = await getVisibleOrganization(ctx, parsed.data.id);
-  requireAdmin(ctx, org.id, "update an organization");
   if (parsed.data.name === undefined || parsed.data.name === org.name) return ok(org);
-  return ok(await ctx.prisma.organization.update({ where: { id: org.id }, data: { name: parsed.data.name } }));
+  return ok(await store.renameOrganization(ctx.prisma, org.id, parsed.data.name));
+}
+
+export interface AddedMember {
+  /** Whether the user was not a member before (else only the level changed). */
+  added: boolean;
+  /** The default role the new member joined; null when the organization has none, or the user was a member already. */
+  joinedRole: Role | null;
+}
+
+/**
+ * Makes a user a member of an organization at `level`, or changes the level
+ * of a member (the operator CLI's `member:add`). A NEW member also joins the
+ * organization's default role, in the same transaction, recorded in the
+ * activity log like any role member added (by no user: the operator).
+ */
+export async function addOrganizationMember(
+  prisma: PrismaClient,
+  m: { organizationId: string; userId: number; level: number },
+): Promise<AddedMember> {
+  return prisma.$transaction(async (tx): Promise<AddedMember> => {
+    // The organization's lock keeps its default role from changing or being deleted meanwhile.
+    const org = await store.lockedOrganization(tx, m.organizationId);
+    if (!org) throw new Error(`No organization ${m.organizationId}.`);
+    if (!(await store.insertMembershipIfAbsent(tx, m))) {
+      await store.setMembershipLevel(tx, m);
+      return { added: false, joinedRole: null };
+    }
+    const role = org.defaultRoleId ? await roleById(tx, org.defaultRoleId) : null;
+    if (!role || !(await insertRoleMembershipIfAbsent(tx, role.id, m.userId))) return { added: true, joinedRole: null };
+    const member = await store.organizationMember(tx, org.id, m.userId);
+    await logActivity(tx, {
+      organizationId: org.id,
+      userId: null,
+      activity: "member_added",
+      scope: "Role",
+      itemId: role.id,
+      detail: {
+        name: role.name,
+        changes: roleMemberChanges(null, { userId: m.userId, email: member?.user.email ?? "" }),
+        context: { defaultRole: true },
+      },
+    });
+    return { added: true, joinedRole: role };
+  });
 }

@@ -1,7 +1,9 @@
 import { z } from "zod";
 
 export const organizationName = z
-  .string({ error: (issue) => (issue.input === null ? "Name must not be null; omit it to keep the current name." : "Name must be a string.") })
+  .string({
+    error: (issue) => (issue.input === null ? "Name must not be null; omit it to keep the current name." : "Name must be a string."),
+  })
   .trim()
   .min(1, "Name must not be blank.")
   .max(64, "Name must be at most 64 characters.")

@@ -1,7 +1,8 @@
-// Demo projects. Rows are created through the domain helpers in records.ts.
+// Demo projects, created through the stores' inserts (fresh tokens, shared ids).
 import type { PrismaClient } from "../../generated/prisma/client.js";
 import type { DemoContext } from "../../db/seed-domain.js";
-import { insertEnvironment, insertProject } from "./records.js";
+import { insertProject } from "./store.js";
+import { insertEnvironment } from "../environments/store.js";
 
 export async function seedProjects(prisma: PrismaClient, demo: DemoContext): Promise<void> {
   const web = await insertProject(prisma, demo.organizationId, "Hogflix Web", { timezone: "Europe/London", appUrls: ["https://hogflix.example.com"] });

@@ -1,8 +1,9 @@
 import { z } from "zod";
 import { settingsPatchShape } from "../settings/validation.js";
-import { teamName } from "../environments/validation.js";
+import { environmentName } from "../environments/validation.js";
 
-export const projectName = teamName;
+/** A project's name: its primary environment carries the same. */
+export const projectName = environmentName;
 export const productDescription = z.string().trim().max(1000, "The description must be at most 1000 characters.");
 
 export const createProjectInput = z.object({
@@ -20,5 +21,3 @@ export const updateProjectInput = z.object({
 });
 
 export const changeOrganizationInput = z.object({ id: z.string(), organizationId: z.string() });
-
-export const projectSearch = z.string().trim().max(200, "Search at most 200 characters.");

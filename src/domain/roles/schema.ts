@@ -1,14 +1,15 @@
 // The roles area's GraphQL types, queries and mutations (registered on import).
 import type { Organization, Role, RoleMembership } from "../../generated/prisma/client.js";
-import { Prisma } from "../../generated/prisma/client.js";
 import { builder } from "../../schema/builder.js";
 import { notFound } from "../../errors.js";
 import { viewerOf } from "../../context.js";
+import { isVisible } from "../../auth/policy.js";
 import { encodeId } from "../ids.js";
 import { pagedField } from "../../schema/paged-field.js";
 import { definePayload, toPayload, UserErrorRef, USER_ERRORS_DESCRIPTION } from "../../schema/payloads.js";
-import { type UserError } from "../outcome.js";
-import { UserRef, loadReferencedUser } from "../users/schema.js";
+import type { UserError } from "../outcome.js";
+import { UserRef } from "../users/schema.js";
+import { loadReferencedUser } from "../users/service.js";
 import { OrganizationRef } from "../organizations/schema.js";
 import {
   addRoleMember,
@@ -19,6 +20,7 @@ import {
   setOrganizationDefaultRole,
   updateRole,
 } from "./service.js";
+import { organizationRolesPage, roleMembersPage } from "./store.js";
 
 export const RoleRef = builder.loadableNode("Role", {
   description: "A role in an organization: a named group of the organization's members. Any member reads roles; admins change them.",
@@ -27,7 +29,9 @@ export const RoleRef = builder.loadableNode("Role", {
   load: async (ids: string[], ctx) => {
     const principal = viewerOf(ctx);
     const roles = await ctx.loaders.roleById.loadMany(ids);
-    return roles.map((r, i) => (r && !(r instanceof Error) && principal.canSee(r.organizationId) ? r : notFound("Role", ids[i])));
+    return roles.map((r, i) =>
+      r && !(r instanceof Error) && isVisible(principal, { organizationId: r.organizationId }) ? r : notFound("Role", ids[i]),
+    );
   },
   fields: (t) => ({
     uuid: t.field({ type: "UUID", description: "PostHog's id of the role (a UUID).", resolve: (r) => r.id }),
@@ -46,7 +50,7 @@ export const RoleRef = builder.loadableNode("Role", {
   }),
 });
 
-export const RoleMemberRef = builder.objectRef<RoleMembership>("RoleMember").implement({
+const RoleMemberRef = builder.objectRef<RoleMembership>("RoleMember").implement({
   description: "A user's membership of a role.",
   fields: (t) => ({
     user: t.field({
@@ -68,12 +72,12 @@ builder.objectField(RoleRef, "members", (t) =>
   pagedField(t, {
     type: RoleMemberConnection,
     description: "The role's members, oldest membership first.",
-    query: { from: Prisma.sql`"RoleMembership" t`, parentColumn: Prisma.sql`t."roleId"`, parentType: "uuid", orderBy: Prisma.sql`t."joinedAt", t.id` },
+    query: roleMembersPage,
     parentId: (r) => r.id,
   }),
 );
 
-export const RoleConnection = builder.connectionObject({
+const RoleConnection = builder.connectionObject({
   type: RoleRef,
   name: "RoleConnection",
   description: "A page of an organization's roles, oldest first.",
@@ -83,7 +87,7 @@ builder.objectField(OrganizationRef, "roles", (t) =>
   pagedField(t, {
     type: RoleConnection,
     description: "The organization's roles, oldest first.",
-    query: { from: Prisma.sql`"Role" t`, parentColumn: Prisma.sql`t."organizationId"`, parentType: "uuid", orderBy: Prisma.sql`t."createdAt", t.id` },
+    query: organizationRolesPage,
     parentId: (o) => o.id,
   }),
 );

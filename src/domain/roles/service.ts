@@ -1,47 +1,47 @@
 // Roles: visibility (any member of the organization), and changes (admins):
 // create, rename, delete, members, and the organization's default role.
 // Every change runs in one transaction and writes one activity entry.
+// Authorization is decided by src/auth/policy.ts, before the input is
+// validated; SQL lives in store.ts.
 import type { Organization, Role, RoleMembership } from "../../generated/prisma/client.js";
-import { Prisma } from "../../generated/prisma/client.js";
+import type { Prisma } from "../../generated/prisma/client.js";
 import type { Context } from "../../context.js";
 import { viewerOf } from "../../context.js";
 import { notFound } from "../../errors.js";
 import { answerUniqueViolation } from "../../db/unique-races.js";
-import { lockRow } from "../../db/row-locks.js";
+import { assertCan, isVisible, type Action } from "../../auth/policy.js";
 import { ok, refused, userError, userErrorsFromZod, type Outcome, type UserError } from "../outcome.js";
 import { parseIdFor } from "../ids.js";
 import { diffFields, logActivity } from "../activity/service.js";
-import { getVisibleOrganization, requireAdmin } from "../organizations/service.js";
-import {
-  createRoleInput,
-  deleteRoleInput,
-  roleMemberInput,
-  setOrganizationDefaultRoleInput,
-  updateRoleInput,
-} from "./validation.js";
+import { assertCanInOrganization, getVisibleOrganization } from "../organizations/service.js";
+import * as organizations from "../organizations/store.js";
+import { ROLE_FIELDS, roleMemberChanges } from "./rules.js";
+import * as store from "./store.js";
+import { createRoleInput, roleMemberInput, setOrganizationDefaultRoleInput, updateRoleInput } from "./validation.js";
 
 type Tx = Prisma.TransactionClient;
-
-/** The fields of a role recorded in the activity log. */
-const ROLE_FIELDS = ["name"] as const;
 
 /** The role if the caller can see its organization; NOT_FOUND otherwise (also for malformed ids). */
 export async function getVisibleRole(ctx: Context, id: string): Promise<Role> {
   const roleId = parseIdFor("Role", "uuid", id);
   if (roleId == null) throw notFound("Role", id);
   const role = await ctx.loaders.roleById.load(String(roleId));
-  if (!role || !viewerOf(ctx).canSee(role.organizationId)) throw notFound("Role", id);
+  if (!role || !isVisible(viewerOf(ctx), { organizationId: role.organizationId })) throw notFound("Role", id);
   return role;
 }
 
-/** Whether another role of the organization already has this name, ignoring case. */
-async function nameTaken(tx: Tx, organizationId: string, name: string, exceptRoleId: string | null = null): Promise<boolean> {
-  const rows = await tx.$queryRaw<{ id: string }[]>`
-    SELECT id FROM "Role"
-    WHERE "organizationId" = ${organizationId}::uuid AND lower(name) = lower(${name})
-      AND (${exceptRoleId}::uuid IS NULL OR id <> ${exceptRoleId}::uuid)
-    LIMIT 1`;
-  return rows.length > 0;
+/** The role named by `id` if the caller may take `action` on it: NOT_FOUND when it cannot see it, FORBIDDEN below the action's level. */
+async function roleFor(ctx: Context, action: Action, id: string): Promise<Role> {
+  const role = await getVisibleRole(ctx, id);
+  assertCan(viewerOf(ctx), action, { organizationId: role.organizationId }, { typename: "Role", id });
+  return role;
+}
+
+/** The organization named by `id` if the caller may take `action` in it (as roleFor). */
+async function organizationFor(ctx: Context, action: Action, id: string): Promise<Organization> {
+  const org = await getVisibleOrganization(ctx, id);
+  assertCanInOrganization(ctx, action, org.id, id);
+  return org;
 }
 
 const nameTakenError = (name: string): UserError =>
@@ -64,15 +64,13 @@ function primeOrganization(ctx: Context, org: Organization): void {
  * of it queue); NOT_FOUND when a concurrent delete removed it.
  */
 async function currentRole(tx: Tx, role: Role, id: string): Promise<Role> {
-  await lockRow(tx, "Role", role.id);
-  const current = await tx.role.findUnique({ where: { id: role.id } });
+  const current = await store.lockedRole(tx, role.id);
   if (!current) throw notFound("Role", id);
   return current;
 }
 
 export async function createRole(ctx: Context, input: { organizationId: string; name: string }): Promise<Outcome<Role>> {
-  const org = await getVisibleOrganization(ctx, String(input.organizationId));
-  requireAdmin(ctx, org.id, "create roles");
+  const org = await organizationFor(ctx, "role:create", input.organizationId);
   const parsed = createRoleInput.safeParse(input, { reportInput: true });
   if (!parsed.success) return refused(...userErrorsFromZod(parsed.error));
   const { name } = parsed.data;
@@ -80,8 +78,8 @@ export async function createRole(ctx: Context, input: { organizationId: string; 
   const outcome = await onUniqueViolation(
     () =>
       ctx.prisma.$transaction(async (tx): Promise<Outcome<Role>> => {
-        if (await nameTaken(tx, org.id, name)) return refused(nameTakenError(name));
-        const role = await tx.role.create({ data: { organizationId: org.id, name, createdById: principal.user.id } });
+        if (await store.roleNameTaken(tx, org.id, name)) return refused(nameTakenError(name));
+        const role = await store.insertRole(tx, { organizationId: org.id, name, createdById: principal.user.id });
         await logActivity(tx, {
           organizationId: org.id,
           userId: principal.user.id,
@@ -99,8 +97,7 @@ export async function createRole(ctx: Context, input: { organizationId: string; 
 }
 
 export async function updateRole(ctx: Context, input: { id: string; name?: string | null }): Promise<Outcome<Role>> {
-  const role = await getVisibleRole(ctx, String(input.id));
-  requireAdmin(ctx, role.organizationId, "change roles");
+  const role = await roleFor(ctx, "role:update", input.id);
   const parsed = updateRoleInput.safeParse(input, { reportInput: true });
   if (!parsed.success) return refused(...userErrorsFromZod(parsed.error));
   const { name } = parsed.data;
@@ -108,10 +105,10 @@ export async function updateRole(ctx: Context, input: { id: string; name?: strin
   const outcome = await onUniqueViolation(
     () =>
       ctx.prisma.$transaction(async (tx): Promise<Outcome<Role>> => {
-        const before = await currentRole(tx, role, String(input.id));
+        const before = await currentRole(tx, role, input.id);
         if (name === undefined || name === before.name) return ok(before);
-        if (await nameTaken(tx, before.organizationId, name, before.id)) return refused(nameTakenError(name));
-        const after = await tx.role.update({ where: { id: before.id }, data: { name } });
+        if (await store.roleNameTaken(tx, before.organizationId, name, before.id)) return refused(nameTakenError(name));
+        const after = await store.renameRole(tx, before.id, name);
         await logActivity(tx, {
           organizationId: after.organizationId,
           userId: principal.user.id,
@@ -135,21 +132,15 @@ export interface DeletedRole {
 
 /** Really deletes a role (and its memberships); clears the organization's default role when it was this one. */
 export async function deleteRole(ctx: Context, input: { id: string }): Promise<Outcome<DeletedRole>> {
-  const role = await getVisibleRole(ctx, String(input.id));
-  requireAdmin(ctx, role.organizationId, "delete roles");
-  const parsed = deleteRoleInput.safeParse(input, { reportInput: true });
-  if (!parsed.success) return refused(...userErrorsFromZod(parsed.error));
+  const role = await roleFor(ctx, "role:delete", input.id);
   const principal = viewerOf(ctx);
   const outcome = await ctx.prisma.$transaction(async (tx): Promise<Outcome<DeletedRole>> => {
     // The organization first (the lock order of src/db/row-locks.ts): setting the default role locks it too.
-    await lockRow(tx, "Organization", role.organizationId);
-    const before = await currentRole(tx, role, String(input.id));
-    await tx.role.delete({ where: { id: before.id } });
-    const cleared = await tx.organization.updateMany({
-      where: { id: before.organizationId, defaultRoleId: before.id },
-      data: { defaultRoleId: null },
-    });
-    const organization = await tx.organization.findUniqueOrThrow({ where: { id: before.organizationId } });
+    await organizations.lockOrganization(tx, role.organizationId);
+    const before = await currentRole(tx, role, input.id);
+    await store.deleteRoleRow(tx, before.id);
+    const wasDefault = await organizations.clearDefaultRoleIf(tx, before.organizationId, before.id);
+    const organization = await organizations.organizationOrThrow(tx, before.organizationId);
     await logActivity(tx, {
       organizationId: before.organizationId,
       userId: principal.user.id,
@@ -159,7 +150,7 @@ export async function deleteRole(ctx: Context, input: { id: string }): Promise<O
       detail: {
         name: before.name,
         changes: diffFields("Role", before, null, ROLE_FIELDS),
-        context: cleared.count > 0 ? { wasDefaultRole: true } : null,
+        context: wasDefault ? { wasDefaultRole: true } : null,
       },
     });
     return ok({ role: before, organization });
@@ -176,47 +167,31 @@ export interface RoleMemberChange {
   member: RoleMembership;
 }
 
-/** The member of the role's organization named by `userId` (global id or integer id), or a NOT_FOUND userError. */
-async function organizationMember(tx: Tx, organizationId: string, userId: string) {
-  const id = parseIdFor("User", "int", userId);
-  if (id == null) return null;
-  return tx.organizationMembership.findFirst({
-    where: { organizationId, userId: Number(id) },
-    select: { userId: true, user: { select: { email: true } } },
-  });
-}
-
 const userNotMember = (userId: string): UserError =>
   userError(["userId"], `User ${JSON.stringify(userId)} is not a member of the role's organization.`, "NOT_FOUND");
 
 export async function addRoleMember(ctx: Context, input: { roleId: string; userId: string }): Promise<Outcome<RoleMemberChange>> {
-  const role = await getVisibleRole(ctx, String(input.roleId));
-  requireAdmin(ctx, role.organizationId, "change role members");
-  const parsed = roleMemberInput.safeParse({ roleId: String(input.roleId), userId: String(input.userId) }, { reportInput: true });
+  const role = await roleFor(ctx, "role:change-members", input.roleId);
+  const parsed = roleMemberInput.safeParse(input, { reportInput: true });
   if (!parsed.success) return refused(...userErrorsFromZod(parsed.error));
   const principal = viewerOf(ctx);
   const taken = () => userError(["userId"], "The user is already a member of this role.", "TAKEN");
   return onUniqueViolation(
     () =>
       ctx.prisma.$transaction(async (tx): Promise<Outcome<RoleMemberChange>> => {
-        const current = await currentRole(tx, role, String(input.roleId));
-        const orgMember = await organizationMember(tx, current.organizationId, parsed.data.userId);
+        const current = await currentRole(tx, role, input.roleId);
+        const userId = parseIdFor("User", "int", parsed.data.userId);
+        const orgMember = userId == null ? null : await organizations.organizationMember(tx, current.organizationId, Number(userId));
         if (!orgMember) return refused(userNotMember(parsed.data.userId));
-        const existing = await tx.roleMembership.findUnique({
-          where: { roleId_userId: { roleId: current.id, userId: orgMember.userId } },
-        });
-        if (existing) return refused(taken());
-        const member = await tx.roleMembership.create({ data: { roleId: current.id, userId: orgMember.userId } });
+        if (await store.roleMembership(tx, current.id, orgMember.userId)) return refused(taken());
+        const member = await store.insertRoleMembership(tx, current.id, orgMember.userId);
         await logActivity(tx, {
           organizationId: current.organizationId,
           userId: principal.user.id,
           activity: "member_added",
           scope: "Role",
           itemId: current.id,
-          detail: {
-            name: current.name,
-            changes: diffFields("RoleMember", null, { userId: member.userId, email: orgMember.user.email }, ["userId", "email"]),
-          },
+          detail: { name: current.name, changes: roleMemberChanges(null, { userId: member.userId, email: orgMember.user.email }) },
         });
         return ok({ role: current, member });
       }),
@@ -225,38 +200,28 @@ export async function addRoleMember(ctx: Context, input: { roleId: string; userI
 }
 
 export async function removeRoleMember(ctx: Context, input: { roleId: string; userId: string }): Promise<Outcome<RoleMemberChange>> {
-  const role = await getVisibleRole(ctx, String(input.roleId));
-  requireAdmin(ctx, role.organizationId, "change role members");
-  const parsed = roleMemberInput.safeParse({ roleId: String(input.roleId), userId: String(input.userId) }, { reportInput: true });
+  const role = await roleFor(ctx, "role:change-members", input.roleId);
+  const parsed = roleMemberInput.safeParse(input, { reportInput: true });
   if (!parsed.success) return refused(...userErrorsFromZod(parsed.error));
   const principal = viewerOf(ctx);
   return ctx.prisma.$transaction(async (tx): Promise<Outcome<RoleMemberChange>> => {
-    const current = await currentRole(tx, role, String(input.roleId));
+    const current = await currentRole(tx, role, input.roleId);
     const userId = parseIdFor("User", "int", parsed.data.userId);
-    const member =
-      userId == null
-        ? null
-        : await tx.roleMembership.findUnique({
-            where: { roleId_userId: { roleId: current.id, userId: Number(userId) } },
-            include: { user: { select: { email: true } } },
-          });
-    if (!member) {
+    const found = userId == null ? null : await store.roleMembershipWithEmail(tx, current.id, Number(userId));
+    if (!found) {
       return refused(userError(["userId"], `User ${JSON.stringify(parsed.data.userId)} is not a member of this role.`, "NOT_FOUND"));
     }
-    await tx.roleMembership.delete({ where: { id: member.id } });
+    await store.deleteRoleMembership(tx, found.id);
     await logActivity(tx, {
       organizationId: current.organizationId,
       userId: principal.user.id,
       activity: "member_removed",
       scope: "Role",
       itemId: current.id,
-      detail: {
-        name: current.name,
-        changes: diffFields("RoleMember", { userId: member.userId, email: member.user.email }, null, ["userId", "email"]),
-      },
+      detail: { name: current.name, changes: roleMemberChanges({ userId: found.userId, email: found.user.email }, null) },
     });
-    const { user: _user, ...membership } = member;
-    return ok({ role: current, member: membership });
+    const { user: _user, ...member } = found;
+    return ok({ role: current, member });
   });
 }
 
@@ -270,30 +235,25 @@ export async function setOrganizationDefaultRole(
   ctx: Context,
   input: { organizationId: string; roleId?: string | null },
 ): Promise<Outcome<DefaultRoleChange>> {
-  const org = await getVisibleOrganization(ctx, String(input.organizationId));
-  requireAdmin(ctx, org.id, "set the default role");
-  const parsed = setOrganizationDefaultRoleInput.safeParse({
-    organizationId: String(input.organizationId),
-    roleId: input.roleId == null ? input.roleId : String(input.roleId),
-  });
+  const org = await organizationFor(ctx, "organization:set-default-role", input.organizationId);
+  const parsed = setOrganizationDefaultRoleInput.safeParse(input);
   if (!parsed.success) return refused(...userErrorsFromZod(parsed.error));
   const requested = parsed.data.roleId ?? null;
   const principal = viewerOf(ctx);
   const outcome = await ctx.prisma.$transaction(async (tx): Promise<Outcome<DefaultRoleChange>> => {
-    await lockRow(tx, "Organization", org.id);
-    const before = await tx.organization.findUnique({ where: { id: org.id } });
+    const before = await organizations.lockedOrganization(tx, org.id);
     if (!before) throw notFound("Organization", input.organizationId);
     let role: Role | null = null;
     if (requested != null) {
       const roleId = parseIdFor("Role", "uuid", requested);
-      role = roleId == null ? null : await tx.role.findFirst({ where: { id: String(roleId), organizationId: org.id } });
+      role = roleId == null ? null : await store.roleOfOrganization(tx, String(roleId), org.id);
       if (!role) {
         return refused(userError(["roleId"], `Role ${JSON.stringify(requested)} is not a role of this organization.`, "NOT_FOUND"));
       }
     }
     const newDefault = role?.id ?? null;
     if (before.defaultRoleId === newDefault) return ok({ organization: before, role });
-    const after = await tx.organization.update({ where: { id: org.id }, data: { defaultRoleId: newDefault } });
+    const after = await organizations.setDefaultRole(tx, org.id, newDefault);
     await logActivity(tx, {
       organizationId: org.id,
       userId: principal.user.id,

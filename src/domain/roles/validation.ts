@@ -26,8 +26,6 @@ export const updateRoleInput = z.object({
   name: roleName.optional(),
 });
 
-export const deleteRoleInput = z.object({ id: z.string() });
-
 export const roleMemberInput = z.object({
   roleId: z.string(),
   userId: z.string().trim().min(1, "A user id is required."),

@@ -64,7 +64,7 @@ const jsonList = (key: string, description: string, opts: Opts = {}) =>
 
 function enumDef(key: string, description: string, spec: EnumSpec, opts: Opts = {}): SettingDef {
   const allowed = Object.values(spec.values).map((v) => v.value);
-  const schema = z.custom((v) => allowed.includes(v as never), { message: `Must be one of ${Object.keys(spec.values).join(", ")}.` });
+  const schema = z.custom((v) => allowed.some((value) => value === v), { message: `Must be one of ${Object.keys(spec.values).join(", ")}.` });
   return { ...def("enum", key, description, schema, opts), enumSpec: spec };
 }
 

@@ -1,25 +1,17 @@
 // User: a person, as PostHog shows one in `created_by` and in member lists.
 import type { User } from "../../generated/prisma/client.js";
 import { builder } from "../../schema/builder.js";
-import { notFound } from "../../errors.js";
-import type { Context } from "../../context.js";
 import { parseRowId } from "../ids.js";
+import { loadReferencedUser, visibleUser } from "./service.js";
 
-export const ROLE_AT_ORGANIZATION = ["engineering", "data", "product", "founder", "leadership", "marketing", "sales", "other"] as const;
+export { loadReferencedUser };
 
-export const RoleAtOrganization = builder.enumType("RoleAtOrganization", {
+const ROLE_AT_ORGANIZATION = ["engineering", "data", "product", "founder", "leadership", "marketing", "sales", "other"] as const;
+
+const RoleAtOrganization = builder.enumType("RoleAtOrganization", {
   description: "What a user said they do in their organization.",
   values: Object.fromEntries(ROLE_AT_ORGANIZATION.map((r) => [r.toUpperCase(), { value: r, description: `Works in ${r}.` }])),
 });
-
-/** A user is visible to themself and to the members of any organization they share. */
-async function visibleUser(ctx: Context, user: User | null): Promise<User | Error> {
-  const principal = ctx.principal;
-  if (!user || !principal) return notFound("User");
-  if (user.id === principal.user.id) return user;
-  const orgs = await ctx.loaders.organizationIdsByUser.load(user.id);
-  return orgs.some((m) => principal.canSee(m.organizationId)) ? user : notFound("User");
-}
 
 export const UserRef = builder.loadableNode("User", {
   description: "A person who uses PostHog. Visible to themself and to members of an organization they belong to.",
@@ -64,12 +56,3 @@ export const UserRef = builder.loadableNode("User", {
     }),
   }),
 });
-
-/**
- * A user referenced by another object (creator, member): loaded through the
- * per-request DataLoader. Being referenced by something visible makes the
- * user visible, so no further check applies.
- */
-export function loadReferencedUser(ctx: Context, id: number | null | undefined): Promise<User | null> | null {
-  return id == null ? null : ctx.loaders.userById.load(id);
-}

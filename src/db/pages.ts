@@ -1,0 +1,155 @@
+// Pages of children for MANY parents in ONE SQL statement (LATERAL joins: a
+// count and a LIMITed page per parent), so a nested list never costs one
+// query per parent. This is the data side of every connection: it reads a
+// window given in offsets and knows nothing of cursors or GraphQL (the
+// schema's side, src/schema/connections.ts, turns arguments into a window and
+// pages into connections).
+import { Prisma } from "../generated/prisma/client.js";
+import type { Database } from "./client.js";
+
+/** What a list reads: its rows, how they link to their parent, their order. */
+export interface PagedQuery {
+  /** FROM clause whose rows are the children; alias the child table `t`. */
+  from: Prisma.Sql;
+  /** The column linking a child to its parent, e.g. Prisma.raw('t."organizationId"'). */
+  parentColumn: Prisma.Sql;
+  /** PostgreSQL type of the parent keys, for the unnest() cast. */
+  parentType: "int" | "uuid" | "text";
+  /** Extra conditions on the children (defaults to TRUE). */
+  where?: Prisma.Sql;
+  /** A total order, ending with a unique column, e.g. t."createdAt" DESC, t.id DESC. */
+  orderBy: Prisma.Sql;
+  /** The columns of each child (default `t.*`); may add joined values. */
+  select?: Prisma.Sql;
+}
+
+/**
+ * Which slice of each list to read, in offsets (0 is the first row): after
+ * `afterOffset` and before `beforeOffset`, the first `first` or the last
+ * `last` of what remains. Exactly one of `first` and `last` is set.
+ */
+export interface PageWindow {
+  afterOffset: number | null;
+  beforeOffset: number | null;
+  first: number | null;
+  last: number | null;
+}
+
+/** One parent's page. */
+export interface Page<T> {
+  /** The offset of the page's first row in the whole list. */
+  start: number;
+  /** The rows, in order: row i sits at offset start + i. */
+  rows: T[];
+  /** How many rows the whole list holds; null when it was not counted. */
+  total: number | null;
+  hasPreviousPage: boolean;
+  hasNextPage: boolean;
+}
+
+export interface PageOptions {
+  /** Count the whole list (`total`). Without it, a page read from the start needs no count. */
+  withTotal: boolean;
+}
+
+/** Whether a read of `window` counts each list: asked to, or a page placed from the end (`last`, `before`) needs the count. */
+export const countsTotal = (window: PageWindow, options: PageOptions): boolean =>
+  options.withTotal || window.last != null || window.beforeOffset != null;
+
+/**
+ * The page of an in-memory list (already loaded, short): the same window
+ * arithmetic as pageStatement's SQL, on a known total.
+ */
+export function pageOfArray<T>(items: readonly T[], window: PageWindow): Page<T> {
+  const total = items.length;
+  const s0 = window.afterOffset == null ? 0 : window.afterOffset + 1;
+  const e0 = Math.min(window.beforeOffset ?? total, total);
+  const start = window.last != null ? Math.max(s0, e0 - window.last) : s0;
+  const end = window.last != null ? e0 : Math.min(e0, s0 + (window.first ?? 0));
+  return { start, rows: items.slice(start, Math.max(start, end)), total, hasPreviousPage: start > 0, hasNextPage: end < total };
+}
+
+/** The statement that reads one page per parent (see loadPagesByParent). */
+export function pageStatement(
+  query: PagedQuery,
+  parentIds: readonly (string | number)[],
+  window: PageWindow,
+  options: PageOptions,
+): Prisma.Sql {
+  if (window.first == null && window.last == null) throw new Error("A page window needs `first` or `last`.");
+  const where = query.where ?? Prisma.sql`TRUE`;
+  const s0 = window.afterOffset == null ? 0 : window.afterOffset + 1;
+  const counted = countsTotal(window, options);
+  // Only read when `last` is null, so `first` is set.
+  const pageSize = window.first ?? 0;
+  const e0 = window.beforeOffset == null ? Prisma.sql`c.total` : Prisma.sql`least(${window.beforeOffset}::int, c.total)`;
+  const [startSql, endSql] = !counted
+    ? [Prisma.sql`${s0}::int`, Prisma.sql`${s0 + pageSize}::int`]
+    : window.last != null
+      ? [Prisma.sql`greatest(${s0}::int, ${e0} - ${window.last}::int)`, e0]
+      : [Prisma.sql`${s0}::int`, Prisma.sql`least(${e0}, ${s0 + pageSize}::int)`];
+  const castIds = Prisma.raw(`::${query.parentType}[]`);
+  const ids = parentIds.map((id) => (query.parentType === "int" ? Number(id) : String(id)));
+  const count = counted
+    ? Prisma.sql`CROSS JOIN LATERAL (SELECT count(*)::int AS total FROM ${query.from} WHERE ${query.parentColumn} = p.parent AND ${where}) c`
+    : Prisma.sql`CROSS JOIN (SELECT NULL::int AS total) c`;
+  // Uncounted: one row beyond the page says whether a next page exists.
+  const limit = counted ? Prisma.sql`greatest(w.e - w.s, 0)` : Prisma.sql`${pageSize + 1}::int`;
+
+  return Prisma.sql`
+    SELECT p.parent AS "__parent", c.total AS "__total", w.s AS "__start", w.e AS "__end", page.*
+    FROM unnest(${ids}${castIds}) WITH ORDINALITY AS p(parent, ord)
+    ${count}
+    CROSS JOIN LATERAL (SELECT ${startSql} AS s, ${endSql} AS e) w
+    LEFT JOIN LATERAL (
+      SELECT ordered.*, (w.s + row_number() OVER ())::int AS "__rn" FROM (
+        SELECT ${query.select ?? Prisma.sql`t.*`} FROM ${query.from} WHERE ${query.parentColumn} = p.parent AND ${where}
+        ORDER BY ${query.orderBy} OFFSET w.s LIMIT ${limit}
+      ) ordered
+    ) page ON true
+    ORDER BY p.ord, page."__rn"`;
+}
+
+type PagedRow = { __parent: string | number; __total: number | null; __start: number; __end: number; __rn: number | null };
+
+const emptyPage = <T>(): Page<T> => ({ start: 0, rows: [], total: 0, hasPreviousPage: false, hasNextPage: false });
+
+/**
+ * One page of children for each parent, in one statement; the pages come in
+ * the order of `parentIds`. Each row is the child itself (with a few `__`
+ * columns of the statement, never read): no copy per row.
+ */
+export async function loadPagesByParent<T>(
+  db: Pick<Database, "sql">,
+  query: PagedQuery,
+  parentIds: readonly (string | number)[],
+  window: PageWindow,
+  options: PageOptions,
+): Promise<Page<T>[]> {
+  if (parentIds.length === 0) return [];
+  // Straight through the driver (db.sql): this is the hottest read of every nested query.
+  const rows = await db.sql<T & PagedRow>(pageStatement(query, parentIds, window, options));
+
+  const byParent = new Map<string, Page<T>>();
+  for (const row of rows) {
+    const key = String(row.__parent);
+    let page = byParent.get(key);
+    if (!page) {
+      page = {
+        start: row.__start,
+        rows: [],
+        total: row.__total,
+        hasPreviousPage: row.__start > 0,
+        hasNextPage: row.__total != null && row.__end < row.__total,
+      };
+      byParent.set(key, page);
+    }
+    if (row.__rn == null) continue;
+    if (row.__rn > row.__end) {
+      page.hasNextPage = true; // the extra row of an uncounted page
+      continue;
+    }
+    page.rows.push(row);
+  }
+  return parentIds.map((id) => byParent.get(String(id)) ?? emptyPage<T>());
+}

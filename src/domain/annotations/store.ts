@@ -1,0 +1,117 @@
+// The annotations area's statements: annotations, and the dashboards and
+// insights they point at, by id; the query that pages an environment's
+// annotations; and the writes. No rule lives here (who may see or change
+// what, and what input is valid, are the service's).
+import { Prisma, type Annotation, type Dashboard, type Insight, type PrismaClient } from "../../generated/prisma/client.js";
+import type { PagedQuery } from "../../db/pages.js";
+import { containsPattern } from "../../db/like.js";
+import { lockRow } from "../../db/row-locks.js";
+import type { AnnotationScopeValue } from "./validation.js";
+
+type Db = PrismaClient | Prisma.TransactionClient;
+type Tx = Prisma.TransactionClient;
+
+// ---- reads -----------------------------------------------------------------------
+
+/** Annotations by id, deleted ones included (no visibility check). */
+export const annotationsByIds = (db: Db, ids: number[]): Promise<Annotation[]> => db.annotation.findMany({ where: { id: { in: ids } } });
+
+/** Dashboards by id (no visibility check). */
+export const dashboardsByIds = (db: Db, ids: number[]): Promise<Dashboard[]> => db.dashboard.findMany({ where: { id: { in: ids } } });
+
+/** Insights by id (no visibility check). */
+export const insightsByIds = (db: Db, ids: number[]): Promise<Insight[]> => db.insight.findMany({ where: { id: { in: ids } } });
+
+/** An insight by its short id, or null. */
+export const insightByShortId = (db: Db, shortId: string): Promise<Insight | null> => db.insight.findUnique({ where: { shortId } });
+
+/** The annotation as stored now. */
+export const annotationNow = (db: Db, id: number): Promise<Annotation> => db.annotation.findUniqueOrThrow({ where: { id } });
+
+// ---- lists -----------------------------------------------------------------------
+
+/** The filters of an annotation list. */
+export interface AnnotationFilters {
+  /** Every whitespace-separated term must appear in the content, ignoring case. */
+  search?: string | null;
+  scope?: AnnotationScopeValue | null;
+  /** dateMarker at or after. */
+  dateFrom?: Date | null;
+  /** dateMarker at or before. */
+  dateTo?: Date | null;
+}
+
+/**
+ * Each environment's annotations, as rows of `t` with the environment in
+ * `__environmentId`: its own (`t."environmentId" = pe.id`) and, in a second
+ * branch, the organization-scoped ones of its organization's other
+ * environments not pending deletion. Two branches rather than one join on
+ * `own OR organization-scoped`: PostgreSQL answers each from an index, and
+ * the page of 200 environments takes half the time.
+ */
+const ANNOTATIONS_BY_ENVIRONMENT = Prisma.sql`(
+  SELECT pe.id AS "__environmentId", a.* FROM "Environment" pe JOIN "Annotation" a ON a."environmentId" = pe.id
+  WHERE NOT pe."isPendingDeletion"
+  UNION ALL
+  SELECT pe.id, a.* FROM "Environment" pe
+  JOIN "Annotation" a ON a.scope = 'organization' AND a."organizationId" = pe."organizationId" AND a."environmentId" <> pe.id
+  WHERE NOT EXISTS (SELECT FROM "Environment" te WHERE te.id = a."environmentId" AND te."isPendingDeletion")
+) t`;
+
+/**
+ * The annotations of environments (parents: environment ids; a project's id
+ * names its primary environment): each environment's own plus the
+ * ORGANIZATION-scoped ones of its organization (from any of its environments
+ * not pending deletion); not deleted; newest dateMarker first (no dateMarker
+ * last), then newest id.
+ */
+export function annotationPageQuery(filters: AnnotationFilters): PagedQuery {
+  const conditions = [Prisma.sql`NOT t.deleted`];
+  for (const term of (filters.search ?? "").split(/\s+/).filter(Boolean))
+    conditions.push(Prisma.sql`t.content ILIKE ${containsPattern(term)}`);
+  if (filters.scope) conditions.push(Prisma.sql`t.scope = ${filters.scope}`);
+  if (filters.dateFrom) conditions.push(Prisma.sql`t."dateMarker" >= ${filters.dateFrom}::timestamptz`);
+  if (filters.dateTo) conditions.push(Prisma.sql`t."dateMarker" <= ${filters.dateTo}::timestamptz`);
+  return {
+    from: ANNOTATIONS_BY_ENVIRONMENT,
+    parentColumn: Prisma.sql`t."__environmentId"`,
+    parentType: "int",
+    where: Prisma.join(conditions, " AND "),
+    orderBy: Prisma.sql`t."dateMarker" DESC NULLS LAST, t.id DESC`,
+  };
+}
+
+// ---- writes ----------------------------------------------------------------------
+
+/** The columns a change may set. */
+export type AnnotationPatch = Partial<
+  Pick<Annotation, "content" | "dateMarker" | "creationType" | "scope" | "dashboardItemId" | "dashboardId">
+>;
+
+export type NewAnnotation = Pick<Annotation, "organizationId" | "environmentId" | "createdById"> & Required<AnnotationPatch>;
+
+export const insertAnnotation = (tx: Tx, data: NewAnnotation): Promise<Annotation> => tx.annotation.create({ data });
+
+/** Locks the annotation's row until the transaction ends, then reads it (null when it is gone). */
+export async function lockAnnotation(tx: Tx, id: number): Promise<Annotation | null> {
+  await lockRow(tx, "Annotation", id);
+  return tx.annotation.findUnique({ where: { id } });
+}
+
+export const updateAnnotationRow = (tx: Tx, id: number, patch: AnnotationPatch): Promise<Annotation> =>
+  tx.annotation.update({ where: { id }, data: patch });
+
+/** Sets `deleted` in one statement unless it has that value already; the row after, or null when it had. */
+export async function setAnnotationDeleted(tx: Tx, id: number, deleted: boolean): Promise<Annotation | null> {
+  const { count } = await tx.annotation.updateMany({ where: { id, deleted: !deleted }, data: { deleted, updatedAt: new Date() } });
+  if (count === 0) return null;
+  return tx.annotation.findUniqueOrThrow({ where: { id } });
+}
+
+// ---- what annotations point at (operator CLI) ----------------------------------------
+
+export const insertDashboard = (db: Db, data: Pick<Dashboard, "environmentId" | "name">): Promise<Dashboard> =>
+  db.dashboard.create({ data });
+
+export const insertInsight = (db: Db, data: Pick<Insight, "environmentId" | "shortId" | "name" | "derivedName">): Promise<Insight> =>
+  db.insight.create({ data });
