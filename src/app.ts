@@ -1,7 +1,13 @@
 // The yoga instance: the schema and the plugins of src/http/ (request id,
 // input bounds, key, error codes, faults, GraphiQL, health), limits,
 // persisted operations and compiled execution, in the order they must run.
-// Tests call `app.yoga.fetch(...)`; server.ts serves it.
+// Tests call `app.yoga.fetch(...)`; server.ts serves it, and its WebSockets
+// (src/http/websocket.ts) run through it too.
+//
+// What the mode changes (src/config.ts): GraphiQL (GRAPHIQL), keyless
+// introspection (INTROSPECTION) and the origins allowed cross-origin
+// (CORS_ORIGINS) are on in development and off under NODE_ENV=production
+// unless named.
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
 import { isInterfaceType, type GraphQLSchema } from "graphql";
 import { getSchema } from "./schema/index.js";
@@ -16,7 +22,8 @@ import { errorCodesPlugin } from "./http/error-codes.js";
 import { nodesLimitPlugin } from "./http/nodes-limit.js";
 import { healthPlugin } from "./http/health.js";
 import { faultHandling, type FaultLog } from "./http/faults.js";
-import { REQUEST_ID_HEADER, requestIdPlugin } from "./http/request-id.js";
+import { requestIdPlugin } from "./http/request-id.js";
+import { corsPolicy } from "./http/cors.js";
 import { inputBoundsPlugin } from "./http/input-bounds.js";
 import { setJsonSettingLimits } from "./domain/settings/validation.js";
 import type { Database } from "./db/client.js";
@@ -26,6 +33,9 @@ import { activityFeedFor, type ActivityFeed } from "./domain/activity/live.js";
 export interface App {
   yoga: YogaServerInstance<Record<string, unknown>, Context>;
   db: Database;
+  config: Config;
+  /** Masks a fault as the app does (a code, nothing of the fault) and has it logged once (transports outside yoga's HTTP handler: src/http/websocket.ts). */
+  maskError(error: unknown): Error;
   /** Live activity (Subscription.activityCreated): listens from the first subscriber on; close it at shutdown, before the database. */
   live: ActivityFeed;
 }
@@ -64,6 +74,7 @@ export function createApp(db: Database, config: Config, options: AppOptions = {}
   // The input schemas of settings are module-level: they read the limits from there.
   setJsonSettingLimits({ maxBytes: config.MAX_JSON_SETTING_BYTES, maxDepth: config.MAX_JSON_SETTING_DEPTH });
   const quiet = config.NODE_ENV === "test" && !config.DEBUG_ERRORS;
+  const graphiqlOn = config.GRAPHIQL === "true";
   const faults = faultHandling({
     log: options.faultLog ?? (quiet ? null : (line) => console.error(line)),
     withStack: config.DEBUG_ERRORS,
@@ -78,7 +89,8 @@ export function createApp(db: Database, config: Config, options: AppOptions = {}
     // A body over the limit is answered 413 (Content-Length checked before reading, a streamed body as it is read).
     maxRequestBodySize: config.MAX_REQUEST_BYTES,
     context: async ({ request }) => createContext(db, config, await principalFor(request, db)),
-    graphiql: {
+    // Off (production unless GRAPHIQL=true): a browser asking /graphql for HTML gets 406, like any unacceptable Accept.
+    graphiql: graphiqlOn && {
       title: "PostHog projects GraphQL API",
       defaultQuery: DEFAULT_GRAPHIQL_QUERY,
       headers: JSON.stringify({ Authorization: "Bearer " }, null, 2),
@@ -88,13 +100,12 @@ export function createApp(db: Database, config: Config, options: AppOptions = {}
     renderGraphiQL: async (opts) => (await graphiql()).page(opts ?? {}),
     // A fault answers a code and a fixed message, nothing of itself (no stack, no SQL).
     maskedErrors: { maskError: (error) => faults.maskError(error) },
-    // Keys travel in the Authorization header, never in cookies: no credentialed CORS.
-    // Browsers may read the request id (to quote it) and Retry-After.
-    cors: { credentials: false, exposedHeaders: [REQUEST_ID_HEADER, "retry-after"] },
+    // Only the allowed origins, never credentialed (keys travel in the Authorization header, not cookies).
+    cors: corsPolicy(config.CORS_ORIGINS),
     plugins: [
       requestIdPlugin(),
       healthPlugin(db, { retryAfterSeconds: RETRY_AFTER_SECONDS }),
-      graphiqlAssetsPlugin(),
+      ...(graphiqlOn ? [graphiqlAssetsPlugin()] : []),
       // Before anything walks the document or the variables (the persisted-operations plugin included).
       inputBoundsPlugin({ maxNesting: config.MAX_INPUT_NESTING, maxRequestBytes: config.MAX_REQUEST_BYTES }),
       // Before anything that reads the document: swaps a hash for its document.
@@ -109,9 +120,9 @@ export function createApp(db: Database, config: Config, options: AppOptions = {}
       errorCodesPlugin(),
       faults.plugin,
       ...executionPlugins(),
-      requireKeyPlugin(),
+      requireKeyPlugin({ keylessIntrospection: config.INTROSPECTION === "public" }),
       nodesLimitPlugin(),
     ],
   });
-  return { yoga, db, live: activityFeedFor(db) };
+  return { yoga, db, config, maskError: (error) => faults.maskError(error), live: activityFeedFor(db) };
 }

@@ -5,14 +5,21 @@
 // down gracefully: on SIGTERM or SIGINT it stops accepting, finishes the
 // requests in flight, closes the database and exits 0 (a signal during start-up
 // exits 0 as soon as the step in progress is done).
+//
+// GraphQL over WebSocket (src/http/websocket.ts) is served on the same port:
+// upgrades are refused with 503 while starting, like requests, and at
+// shutdown, right after the subscriptions are completed, the sockets are
+// closed with 1001 ("going away") so their clients reconnect elsewhere.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
 import { waitForCohortCalculations } from "./domain/cohorts/calculation.js";
-import { loadConfig, type Config } from "./config.js";
+import { demoKeyWanted, loadConfig, redactSecrets, type Config } from "./config.js";
 import { openConfiguredDatabase, type Database } from "./db/client.js";
 import { createApp } from "./app.js";
 import { applyServerLimits } from "./http/node-server.js";
 import { ErrorCode } from "./errors.js";
-import { isEmpty, issueDemoKey, seedDemo } from "./db/seed.js";
+import { demoKeyFor, isEmpty, seedDemo, type DemoKey } from "./db/seed.js";
+import { refuseUpgrade, webSocketTransport, type WebSocketTransport } from "./http/websocket.js";
 import type { ActivityFeed } from "./domain/activity/live.js";
 
 /** How long in-flight requests get to finish after a signal before their connections are cut. */
@@ -24,6 +31,7 @@ let ready = false;
 let db: Database | undefined;
 let server: Server | undefined;
 let live: ActivityFeed | undefined;
+let websockets: WebSocketTransport | undefined;
 
 async function exit(code: number): Promise<never> {
   try {
@@ -56,6 +64,8 @@ async function drain(reason: string) {
   listening.closeIdleConnections();
   // Subscriptions never finish by themselves: complete their event streams so their requests end.
   await live?.close();
+  // WebSockets outlive their operations: close them too (1001; one that does not answer is cut after a grace).
+  await websockets?.close();
   const idle = setInterval(() => listening.closeIdleConnections(), 50);
   const force = setTimeout(() => listening.closeAllConnections(), SHUTDOWN_GRACE_MS);
   await closed;
@@ -87,6 +97,11 @@ function answerStarting(req: IncomingMessage, res: ServerResponse): void {
   res.end(JSON.stringify(body));
 }
 
+/** An upgrade (WebSocket) while the database opens: 503, retry in a moment. */
+function refuseUpgradeStarting(_req: IncomingMessage, socket: Duplex): void {
+  refuseUpgrade(socket, 503, ErrorCode.SERVICE_UNAVAILABLE, "The server is starting: retry in a moment.", { "retry-after": "1" });
+}
+
 /** Binds the port; rejects with a one-line reason (the port is taken, no permission, ...). */
 function listen(http: Server, config: Config): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -110,7 +125,9 @@ async function start() {
   const config = loadConfig();
   // Requests go to answerStarting until the app is ready, then to the app.
   let handle: (req: IncomingMessage, res: ServerResponse) => void = answerStarting;
+  let handleUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void = refuseUpgradeStarting;
   const http = createServer((req, res) => handle(req, res));
+  http.on("upgrade", (req, socket, head) => handleUpgrade(req, socket, head));
   server = http;
   // Slow senders are dropped within seconds (before listen(): Node reads the check interval then).
   applyServerLimits(http, config);
@@ -132,33 +149,57 @@ async function start() {
   if (db.kind === "pglite" && config.SEED_DEMO === "true" && (await isEmpty(db.prisma))) {
     await seedDemo(db.prisma);
   }
-  const demoKey = db.kind === "pglite" && config.SEED_DEMO === "true" ? await issueDemoKey(db.prisma) : null;
+  // Never under NODE_ENV=production: a key with every scope, printed, is a development convenience.
+  const demo = db.kind === "pglite" && demoKeyWanted(config) ? await demoKeyFor(db.prisma, config.DATA_DIR) : null;
   if (stopping) return exit(0);
 
   const app = createApp(db, config);
   live = app.live;
+  websockets = webSocketTransport(app);
   handle = (req, res) => void app.yoga(req, res);
+  handleUpgrade = websockets.handleUpgrade;
   ready = true;
 
   console.log(`GraphQL API on ${base}/graphql (${db.kind === "pglite" ? `embedded database in ${config.DATA_DIR}` : "PostgreSQL"})`);
-  if (demoKey) {
-    console.log(`
-Demo API key (all scopes; a new one is issued at every start): ${demoKey}
+  if (config.NODE_ENV === "production") console.log(productionSummary(config));
+  if (demo) console.log(demoKeyHelp(demo, base, config));
+}
+
+/** What production mode leaves on and off, so an operator sees it at start (no secret in it). */
+function productionSummary(config: Config): string {
+  const origins = config.CORS_ORIGINS === "*" ? "any origin" : config.CORS_ORIGINS.length ? config.CORS_ORIGINS.join(", ") : "none";
+  return [
+    "Production mode:",
+    `GraphiQL ${config.GRAPHIQL === "true" ? "on" : "off"} (GRAPHIQL),`,
+    `introspection ${config.INTROSPECTION === "public" ? "public" : "with a key only"} (INTROSPECTION),`,
+    `cross-origin access: ${origins} (CORS_ORIGINS).`,
+  ].join(" ");
+}
+
+/** The demo key and how to use it (development only). */
+function demoKeyHelp(demo: DemoKey, base: string, config: Config): string {
+  const kept = demo.reused ? `the same as last start, kept in ${demo.file}` : `kept in ${demo.file} for the next starts`;
+  const graphiql =
+    config.GRAPHIQL === "true"
+      ? `
+GraphiQL: open ${base}/graphql and set the header
+  {"Authorization": "Bearer ${demo.key}"}
+`
+      : "";
+  return `
+Demo API key (all scopes; ${kept}): ${demo.key}
 
 Try it:
   curl -s ${base}/graphql -H 'content-type: application/json' \\
-    -H 'Authorization: Bearer ${demoKey}' \\
+    -H 'Authorization: Bearer ${demo.key}' \\
     -d '{"query":"{ viewer { organizations(first: 10) { nodes { name } } } }"}'
-
-GraphiQL: open ${base}/graphql and set the header
-  {"Authorization": "Bearer ${demoKey}"}
-`);
-  }
+${graphiql}`;
 }
 
 start().catch((error: unknown) => {
   // A start-up failure (bad configuration, unreachable database, ...): the message, not a stack.
-  console.error(`Cannot start: ${error instanceof Error ? error.message : String(error)}`);
+  // Redacted: a connection error can quote DATABASE_URL, password included.
+  console.error(redactSecrets(`Cannot start: ${error instanceof Error ? error.message : String(error)}`));
   if (process.env.DEBUG_ERRORS) console.error(error);
   void exit(1);
 });

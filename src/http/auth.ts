@@ -1,5 +1,7 @@
 // Who is calling: the personal API key of the Authorization header, and the
-// rule that without one only introspection runs (GraphiQL loads its docs first).
+// rule that without one nothing runs, except introspection where it is public
+// (INTROSPECTION=public, the default outside production: GraphiQL loads its
+// docs before a key is pasted).
 import { Kind, type DocumentNode, type OperationDefinitionNode } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import { authenticateKey, type Principal } from "../auth/principal.js";
@@ -26,12 +28,21 @@ function onlyIntrospection(document: DocumentNode, operationName?: string | null
   return op.selectionSet.selections.every((s) => s.kind === Kind.FIELD && s.name.value.startsWith("__"));
 }
 
-/** Refuses every operation but introspection when the request carries no key (GraphiQL's docs load before you paste one). */
-export function requireKeyPlugin(): Plugin<Context> {
+export interface RequireKeyOptions {
+  /** Lets introspection run without a key (INTROSPECTION=public). */
+  keylessIntrospection: boolean;
+}
+
+/**
+ * Refuses every operation of a request without a key (401 UNAUTHENTICATED),
+ * but introspection when it is public. (A subscription without a key is
+ * refused by its field, which needs the caller.)
+ */
+export function requireKeyPlugin(options: RequireKeyOptions): Plugin<Context> {
   return {
     onExecute({ args, setResultAndStopExecution }) {
       if (args.contextValue.principal) return;
-      if (onlyIntrospection(args.document, args.operationName)) return;
+      if (options.keylessIntrospection && onlyIntrospection(args.document, args.operationName)) return;
       setResultAndStopExecution({ errors: [unauthenticated()] });
     },
   };

@@ -27,7 +27,7 @@ let dir: string;
 const bundles = { server: "", cli: "", seed: "", migrate: "", holder: "" };
 
 function run(script: string, env: Record<string, string>, args: string[] = []): Running {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: "production", HOST: "127.0.0.1", PORT: "0", SEED_DEMO: "true", ...env };
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: "development", HOST: "127.0.0.1", PORT: "0", SEED_DEMO: "true", ...env };
   delete childEnv.DATABASE_URL;
   const child = spawn(process.execPath, [script, ...args], { env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";

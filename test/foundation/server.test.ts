@@ -19,7 +19,8 @@ interface Running {
 }
 
 function startServer(env: Record<string, string | undefined>): Running {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: "production", HOST: "127.0.0.1", PORT: "0", SEED_DEMO: "true", ...env };
+  // Development, as `npm start` runs without NODE_ENV: production issues no demo key and serves no GraphiQL (test/foundation/production.test.ts).
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: "development", HOST: "127.0.0.1", PORT: "0", SEED_DEMO: "true", ...env };
   delete childEnv.DATABASE_URL;
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete childEnv[k];
   const child = spawn(process.execPath, [BUNDLE], { env: childEnv, stdio: ["ignore", "pipe", "pipe"] });

@@ -24,7 +24,8 @@ export async function startRealServer(timeoutMs = 90_000): Promise<RealServer> {
   const dir = mkdtempSync(join(dataRoot, "browser-test-"));
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    NODE_ENV: "production",
+    // Development: the demo key is printed and GraphiQL served (production mode has neither).
+    NODE_ENV: "development",
     HOST: "127.0.0.1",
     PORT: "0", // a free port, chosen by the kernel; the server prints it
     SEED_DEMO: "true",
