@@ -27,9 +27,27 @@ export default defineConfig({
     projects: [
       // Pure rules (policy, scopes, diffs, page windows, ...): no database, run once.
       { extends: true, test: { name: "unit", include: ["test/unit/**/*.test.ts"] } },
-      { extends: true, test: { name: "pglite", exclude: [...dbExclude], env: { TEST_DB: "pglite", NODE_ENV: "test" }, globalSetup: ["test/global-setup.ts"] } },
+      {
+        extends: true,
+        test: {
+          name: "pglite",
+          exclude: [...dbExclude],
+          env: { TEST_DB: "pglite", NODE_ENV: "test" },
+          globalSetup: ["test/global-setup.ts"],
+        },
+      },
       ...(withPostgres
-        ? [{ extends: true as const, test: { name: "postgres", exclude: [...dbExclude], env: { TEST_DB: "postgres", NODE_ENV: "test" }, globalSetup: ["test/global-setup.ts"] } }]
+        ? [
+            {
+              extends: true as const,
+              test: {
+                name: "postgres",
+                exclude: [...dbExclude],
+                env: { TEST_DB: "postgres", NODE_ENV: "test" },
+                globalSetup: ["test/global-setup.ts"],
+              },
+            },
+          ]
         : []),
     ],
   },

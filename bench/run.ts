@@ -72,7 +72,6 @@ interface Proc {
   stop: () => Promise<void>;
 }
 
-
 /** Starts `node <file>` (a bundle built by scripts/build.ts) and answers once it is spawned (not yet ready). */
 async function startNode(name: string, file: string, env: Record<string, string | undefined>): Promise<Proc> {
   const port = await freePort();
@@ -166,7 +165,11 @@ async function statementCounter(pool: pg.Pool): Promise<(() => Promise<SqlCount>
        FROM pg_stat_statements
        WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND query NOT LIKE '%pg_stat_statements%'`,
     );
-    return { statements: Number(rows[0].all) - Number(rows[0].tx), transactionControl: Number(rows[0].tx), activityLog: Number(rows[0].activity) };
+    return {
+      statements: Number(rows[0].all) - Number(rows[0].tx),
+      transactionControl: Number(rows[0].tx),
+      activityLog: Number(rows[0].activity),
+    };
   };
 }
 
@@ -199,8 +202,19 @@ function scenarios(projectIds: number[]): Scenario[] {
   // requests apart (never concurrent) and alternate its value: every request is a real change.
   const project = (n: number) => encodeId("Project", projectIds[n % projectIds.length]);
   return [
-    { id: "1-organizations", title: "viewer.organizations(first: 10) { name }", body: () => gql(`{ viewer { organizations(first: 10) { nodes { name } } } }`), ok: noErrors },
-    { id: "2-nested", title: "nested read orgs 10 → projects 10 → envs 2 → annotations 5", body: () => gql(NESTED), ok: noErrors, withBaseline: true },
+    {
+      id: "1-organizations",
+      title: "viewer.organizations(first: 10) { name }",
+      body: () => gql(`{ viewer { organizations(first: 10) { nodes { name } } } }`),
+      ok: noErrors,
+    },
+    {
+      id: "2-nested",
+      title: "nested read orgs 10 → projects 10 → envs 2 → annotations 5",
+      body: () => gql(NESTED),
+      ok: noErrors,
+      withBaseline: true,
+    },
     {
       id: "3-node-settings",
       title: "node(id:) of a project, 20 settings",
@@ -211,18 +225,24 @@ function scenarios(projectIds: number[]): Scenario[] {
       id: "4-update-project",
       title: "updateProject (one setting; activity entry)",
       body: (n) =>
-        gql(`mutation($input: UpdateProjectInput!) { updateProject(input: $input) { project { id anonymizeIps } userErrors { code message } } }`, {
-          input: { id: project(n), anonymizeIps: Math.floor(n / projectIds.length) % 2 === 0 },
-        }),
+        gql(
+          `mutation($input: UpdateProjectInput!) { updateProject(input: $input) { project { id anonymizeIps } userErrors { code message } } }`,
+          {
+            input: { id: project(n), anonymizeIps: Math.floor(n / projectIds.length) % 2 === 0 },
+          },
+        ),
       ok: noUserErrors,
     },
     {
       id: "5-rotate-token",
       title: "rotateProjectSecretToken",
       body: (n) =>
-        gql(`mutation($input: RotateProjectSecretTokenInput!) { rotateProjectSecretToken(input: $input) { project { id secretApiToken } userErrors { code message } } }`, {
-          input: { id: project(n) },
-        }),
+        gql(
+          `mutation($input: RotateProjectSecretTokenInput!) { rotateProjectSecretToken(input: $input) { project { id secretApiToken } userErrors { code message } } }`,
+          {
+            input: { id: project(n) },
+          },
+        ),
       ok: noUserErrors,
     },
   ];
@@ -241,7 +261,13 @@ interface Segment {
 }
 
 /** One autocannon run against a server; `counter` makes request bodies vary across runs. */
-async function load(proc: Proc, key: string, scenario: Scenario, counter: { n: number }, seconds: number): Promise<Omit<Segment, "cpuMs" | "sql">> {
+async function load(
+  proc: Proc,
+  key: string,
+  scenario: Scenario,
+  counter: { n: number },
+  seconds: number,
+): Promise<Omit<Segment, "cpuMs" | "sql">> {
   const latencies: number[] = [];
   const options: autocannon.Options = {
     url: `http://127.0.0.1:${proc.port}/graphql`,
@@ -282,7 +308,14 @@ async function settle(proc: Proc, sql: (() => Promise<SqlCount>) | null): Promis
   }
 }
 
-async function measure(proc: Proc, key: string, scenario: Scenario, counter: { n: number }, seconds: number, sql: (() => Promise<SqlCount>) | null): Promise<Segment> {
+async function measure(
+  proc: Proc,
+  key: string,
+  scenario: Scenario,
+  counter: { n: number },
+  seconds: number,
+  sql: (() => Promise<SqlCount>) | null,
+): Promise<Segment> {
   const sql0 = await sql?.();
   const cpu0 = cpuMs(proc.child.pid!);
   const run = await load(proc, key, scenario, counter, seconds);
@@ -302,7 +335,8 @@ async function measure(proc: Proc, key: string, scenario: Scenario, counter: { n
   };
 }
 
-const percentile = (sorted: number[], q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] : Number.NaN);
+const percentile = (sorted: number[], q: number) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] : Number.NaN;
 const round = (x: number, digits = 1) => (Number.isFinite(x) ? Math.round(x * 10 ** digits) / 10 ** digits : null);
 
 interface Figures {
@@ -346,8 +380,25 @@ function summarize(scenario: Scenario, server: Proc, segments: Segment[]): Figur
 }
 
 function notRun(scenario: Scenario, server: Proc, error: string): Figures {
-  const none = { requestsPerSecond: null, p50Ms: null, p99Ms: null, sqlPerRequest: null, transactionControlPerRequest: null, activityLogPerRequest: null, cpuMsPerRequest: null };
-  return { scenario: scenario.id, title: scenario.title, server: server.name as Figures["server"], ...none, rssMbAfter: rssMb(server.child.pid!), requests: 0, failed: 0, error };
+  const none = {
+    requestsPerSecond: null,
+    p50Ms: null,
+    p99Ms: null,
+    sqlPerRequest: null,
+    transactionControlPerRequest: null,
+    activityLogPerRequest: null,
+    cpuMsPerRequest: null,
+  };
+  return {
+    scenario: scenario.id,
+    title: scenario.title,
+    server: server.name as Figures["server"],
+    ...none,
+    rssMbAfter: rssMb(server.child.pid!),
+    requests: 0,
+    failed: 0,
+    error,
+  };
 }
 
 /** One request, to check a scenario works before loading it; answers the parsed body or throws. */
@@ -405,7 +456,9 @@ function machine() {
 async function main(): Promise<void> {
   const date = new Date().toISOString().slice(0, 10);
   const info = machine();
-  console.log(`bench ${date}: ${info.nproc} cores (${info.cpu}), ${SECONDS} s per scenario and server, warm-up ${WARMUP} s, ${CONNECTIONS} connections`);
+  console.log(
+    `bench ${date}: ${info.nproc} cores (${info.cpu}), ${SECONDS} s per scenario and server, warm-up ${WARMUP} s, ${CONNECTIONS} connections`,
+  );
   await Promise.all([bundle("src/server.ts", API_BUNDLE), bundle("bench/baseline/server.ts", BASELINE_BUNDLE)]);
 
   // PostgreSQL on loopback, with pg_stat_statements when the wrapper works.
@@ -489,12 +542,15 @@ async function main(): Promise<void> {
     const segments = new Map<Proc, Segment[]>(working.map((s) => [s, []]));
     const rounds = working.length > 1 ? ROUNDS : 1;
     for (let round = 0; round < rounds; round += 1) {
-      for (const server of working) segments.get(server)!.push(await measure(server, key, scenario, counters.get(server)!, SECONDS / rounds, sql));
+      for (const server of working)
+        segments.get(server)!.push(await measure(server, key, scenario, counters.get(server)!, SECONDS / rounds, sql));
     }
     for (const server of working) {
       const f = summarize(scenario, server, segments.get(server)!);
       figures.push(f);
-      console.log(`${scenario.id} ${server.name}: ${f.requestsPerSecond} req/s, p50 ${f.p50Ms} ms, p99 ${f.p99Ms} ms, SQL/req ${f.sqlPerRequest}${f.activityLogPerRequest ? `, activity entries/req ${f.activityLogPerRequest}` : ""}${f.failed ? `, ${f.failed} FAILED` : ""}`);
+      console.log(
+        `${scenario.id} ${server.name}: ${f.requestsPerSecond} req/s, p50 ${f.p50Ms} ms, p99 ${f.p99Ms} ms, SQL/req ${f.sqlPerRequest}${f.activityLogPerRequest ? `, activity entries/req ${f.activityLogPerRequest}` : ""}${f.failed ? `, ${f.failed} FAILED` : ""}`,
+      );
     }
   }
   const rss = { api: rssMb(api.child.pid!), baseline: rssMb(baseline.child.pid!) };
@@ -521,13 +577,20 @@ async function main(): Promise<void> {
     date,
     machine: info,
     config: { seconds: SECONDS, warmupSeconds: WARMUP, connections: CONNECTIONS, interleavedRounds: ROUNDS, autocannon: true },
-    dataset: { ...BENCH, annotations: BENCH.organizations * BENCH.projectsPerOrganization * BENCH.environmentsPerProject * BENCH.annotationsPerEnvironment, seedMs: seeded.ms },
+    dataset: {
+      ...BENCH,
+      annotations: BENCH.organizations * BENCH.projectsPerOrganization * BENCH.environmentsPerProject * BENCH.annotationsPerEnvironment,
+      seedMs: seeded.ms,
+    },
     statementCounting: sql ? "pg_stat_statements (sum of calls in the bench database per measured segment / requests sent)" : "unavailable",
     scenarios: figures,
     nestedRatioApiOverBaseline: ratio,
     rssMbAtReady: rssAtReady,
     rssMbAfterRuns: rss,
-    coldStartEmbedded: { ...cold, note: "process start → /readyz 200; NODE_ENV=production, SEED_DEMO=true; first = fresh DATA_DIR (initdb, migrations, demo seed)" },
+    coldStartEmbedded: {
+      ...cold,
+      note: "process start → /readyz 200; NODE_ENV=production, SEED_DEMO=true; first = fresh DATA_DIR (initdb, migrations, demo seed)",
+    },
     notes,
   };
   const out = process.env.BENCH_OUT ?? join(ROOT, "bench", "results", `${date}.json`);
@@ -545,7 +608,9 @@ async function main(): Promise<void> {
         `| ${f.title} | ${f.server}${f.error ? " (not run: see JSON)" : ""} | ${cell(f.requestsPerSecond)} | ${cell(f.p50Ms)} | ${cell(f.p99Ms)} | ${cell(f.sqlPerRequest)}${f.transactionControlPerRequest ? ` (+${f.transactionControlPerRequest} tx)` : ""} | ${cell(f.cpuMsPerRequest)} | ${f.rssMbAfter} |`,
     ),
     "",
-    ratio ? `Scenario 2, API / baseline: ${ratio.requestsPerSecond}× the requests/s, ${ratio.p99}× the p99.` : "Scenario 2 ratio: not measured (a side did not run).",
+    ratio
+      ? `Scenario 2, API / baseline: ${ratio.requestsPerSecond}× the requests/s, ${ratio.p99}× the p99.`
+      : "Scenario 2 ratio: not measured (a side did not run).",
     `Cold start on the embedded database (process start → /readyz 200): first ${cold.firstMs} ms (fresh data directory), then ${cold.subsequentMs.join(", ")} ms; RSS at ready ${cold.rssMbAtReady} MB.`,
     `RSS at ready (before load): API ${rssAtReady.api} MB, baseline ${rssAtReady.baseline} MB; after all runs: API ${rss.api} MB, baseline ${rss.baseline} MB.`,
   ];

@@ -46,9 +46,26 @@ export const BENCH_API_KEY = TOKEN_PREFIX.personalApiKey + deterministicBase57("
 
 // Mixed case and not in creation order, so `ORDER BY lower(name), id` is really exercised.
 const ORG_NAMES = [
-  "Hedgehog Labs", "aardvark analytics", "Zebra Systems", "Badger Co", "Mongoose Media", "echidna Energy", "Porcupine Partners",
-  "Kiwi Kitchen", "Narwhal Networks", "Ocelot Outfitters", "Quokka Quarters", "Lemur Logistics", "Yak Yachts", "Tapir Travel",
-  "Vole Ventures", "Gecko Games", "Iguana Insurance", "Jackal Jewels", "Wombat Works", "Falcon Finance",
+  "Hedgehog Labs",
+  "aardvark analytics",
+  "Zebra Systems",
+  "Badger Co",
+  "Mongoose Media",
+  "echidna Energy",
+  "Porcupine Partners",
+  "Kiwi Kitchen",
+  "Narwhal Networks",
+  "Ocelot Outfitters",
+  "Quokka Quarters",
+  "Lemur Logistics",
+  "Yak Yachts",
+  "Tapir Travel",
+  "Vole Ventures",
+  "Gecko Games",
+  "Iguana Insurance",
+  "Jackal Jewels",
+  "Wombat Works",
+  "Falcon Finance",
 ];
 
 const sqlArray = (values: readonly string[]) => `ARRAY[${values.map((v) => `'${v.replace(/'/g, "''")}'`).join(", ")}]`;

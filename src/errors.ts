@@ -44,5 +44,4 @@ export const forbidden = (message: string) => apiError(ErrorCode.FORBIDDEN, mess
 export const notFound = (what: string, id?: string | number) =>
   apiError(ErrorCode.NOT_FOUND, id === undefined ? `${what} not found.` : `${what} ${JSON.stringify(String(id))} not found.`);
 
-export const badUserInput = (message: string, extra: Record<string, unknown> = {}) =>
-  apiError(ErrorCode.BAD_USER_INPUT, message, extra);
+export const badUserInput = (message: string, extra: Record<string, unknown> = {}) => apiError(ErrorCode.BAD_USER_INPUT, message, extra);

@@ -46,7 +46,13 @@ function costPlugin(maxCost: number): Plugin {
               reportError(
                 new GraphQLError(
                   `This request would cost ${cost.complexity}, over the limit of ${maxCost}. Ask for fewer items (lower \`first\`/\`last\`) or split the request.`,
-                  { extensions: { code: ErrorCode.QUERY_TOO_COMPLEX, cost: { requested: cost.complexity, limit: maxCost }, http: { status: 400 } } },
+                  {
+                    extensions: {
+                      code: ErrorCode.QUERY_TOO_COMPLEX,
+                      cost: { requested: cost.complexity, limit: maxCost },
+                      http: { status: 400 },
+                    },
+                  },
                 ),
               );
             }
@@ -122,7 +128,8 @@ export function documentNestingDepth(document: string, stopAbove = Infinity): nu
         i += 2;
       } else {
         i += 1;
-        while (i < document.length && document[i] !== '"' && document[i] !== "\n" && document[i] !== "\r") i += document[i] === "\\" ? 2 : 1;
+        while (i < document.length && document[i] !== '"' && document[i] !== "\n" && document[i] !== "\r")
+          i += document[i] === "\\" ? 2 : 1;
       }
     } else if (c === 0x28 /* ( */ || c === 0x5b /* [ */ || c === 0x7b /* { */) {
       depth += 1;

@@ -119,8 +119,7 @@ function extractId(params: GraphQLParams, request: Request): string | null {
   return null;
 }
 
-const badRequest = (message: string) =>
-  createGraphQLError(message, { extensions: { code: ErrorCode.BAD_REQUEST, http: { status: 400 } } });
+const badRequest = (message: string) => createGraphQLError(message, { extensions: { code: ErrorCode.BAD_REQUEST, http: { status: 400 } } });
 
 /**
  * The yoga plugin. Put it before the plugins that look at the document (it
@@ -130,7 +129,9 @@ const badRequest = (message: string) =>
 export function persistedOperationsPlugin(options: PersistedOperationsOptions): Plugin {
   const manifestPath = options.manifestPath ?? DEFAULT_MANIFEST_PATH;
   if (options.mode === "only" && !existsSync(manifestPath)) {
-    throw new Error(`PERSISTED_OPERATIONS=only needs the persisted-documents manifest, and ${manifestPath} does not exist (run \`npm run codegen\`, or set PERSISTED_OPERATIONS_MANIFEST).`);
+    throw new Error(
+      `PERSISTED_OPERATIONS=only needs the persisted-documents manifest, and ${manifestPath} does not exist (run \`npm run codegen\`, or set PERSISTED_OPERATIONS_MANIFEST).`,
+    );
   }
   const manifest = existsSync(manifestPath) ? loadPersistedDocuments(manifestPath) : new Map<string, string>();
   const allow = options.mode === "allow";

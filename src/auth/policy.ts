@@ -160,5 +160,7 @@ export function assertCan(principal: Principal, action: Action, at: Placement, n
 
 function refusal(decision: Exclude<Decision, { allowed: true }>, name: TargetName): GraphQLError {
   if (decision.code === "NOT_FOUND") return notFound(name.typename, name.id);
-  return forbidden(name.verb && decision.reason.startsWith("Only") ? `Only organization admins (level 8 or more) may ${name.verb}.` : decision.reason);
+  return forbidden(
+    name.verb && decision.reason.startsWith("Only") ? `Only organization admins (level 8 or more) may ${name.verb}.` : decision.reason,
+  );
 }

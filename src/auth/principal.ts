@@ -43,9 +43,7 @@ export class Principal {
   ) {
     // Organizations outside the key's limits are invisible, as if the user were not a member.
     const limit = key.scopedOrganizations.length ? new Set(key.scopedOrganizations) : null;
-    this.levels = new Map(
-      memberships.filter((m) => !limit || limit.has(m.organizationId)).map((m) => [m.organizationId, m.level]),
-    );
+    this.levels = new Map(memberships.filter((m) => !limit || limit.has(m.organizationId)).map((m) => [m.organizationId, m.level]));
   }
 
   hasScope(scope: Scope): boolean {
@@ -106,9 +104,7 @@ export async function authenticateKey(prisma: PrismaClient, rawKey: string): Pro
   if (!rawKey.startsWith(TOKEN_PREFIX.personalApiKey) || !KEY_SHAPE.test(rawKey)) {
     return { ok: false, reason: "The API key is malformed: personal API keys start with `phx_`." };
   }
-  const rows = await prisma.$queryRaw<
-    (PrincipalKey & { user: PrincipalUser; memberships: { organizationId: string; level: number }[] })[]
-  >`
+  const rows = await prisma.$queryRaw<(PrincipalKey & { user: PrincipalUser; memberships: { organizationId: string; level: number }[] })[]>`
     WITH key AS (
       SELECT * FROM "PersonalApiKey" WHERE "secureValue" = ${sha256Hex(rawKey)} AND "revokedAt" IS NULL
     ), touched AS (

@@ -29,7 +29,6 @@ export const usage = (message: string) => new UsageError(message);
 const LEVELS: Record<string, number> = { member: MembershipLevel.MEMBER, admin: MembershipLevel.ADMIN, owner: MembershipLevel.OWNER };
 const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
-
 function emailOption(value: unknown): string {
   const email = String(value).trim().toLowerCase();
   if (!/^[^@\s]+@[^@\s]+$/.test(email)) throw usage("--email is not an email address.");
@@ -50,7 +49,13 @@ async function orgByIdOrSlug(db: Database, ref: string) {
   return org;
 }
 
-const list = (value: unknown) => (typeof value === "string" && value.trim() ? value.split(",").map((s) => s.trim()).filter(Boolean) : []);
+const list = (value: unknown) =>
+  typeof value === "string" && value.trim()
+    ? value
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : [];
 
 export const commands: Record<string, Command> = {
   "user:create": {
@@ -64,7 +69,12 @@ export const commands: Record<string, Command> = {
       const email = emailOption(o.email);
       try {
         const user = await db.prisma.user.create({
-          data: { email, distinctId: `user-${email}`, firstName: String(o["first-name"] ?? "").trim(), lastName: String(o["last-name"] ?? "").trim() },
+          data: {
+            email,
+            distinctId: `user-${email}`,
+            firstName: String(o["first-name"] ?? "").trim(),
+            lastName: String(o["last-name"] ?? "").trim(),
+          },
         });
         console.log(`Created user ${user.id} <${user.email}>.`);
       } catch (error) {
@@ -84,10 +94,14 @@ export const commands: Record<string, Command> = {
       const name = organizationName.safeParse(o.name);
       if (!name.success) throw usage(`--name: ${name.error.issues[0].message}`);
       const slug = String(o.slug).trim();
-      if (!SLUG.test(slug) || slug.length > 48) throw usage("--slug must be lowercase letters, digits and single dashes (at most 48 characters).");
+      if (!SLUG.test(slug) || slug.length > 48)
+        throw usage("--slug must be lowercase letters, digits and single dashes (at most 48 characters).");
       const owner = await userByEmail(db, String(o.owner));
       const org = await answerUniqueViolation(
-        () => db.prisma.organization.create({ data: { name: name.data, slug, memberships: { create: { userId: owner.id, level: MembershipLevel.OWNER } } } }),
+        () =>
+          db.prisma.organization.create({
+            data: { name: name.data, slug, memberships: { create: { userId: owner.id, level: MembershipLevel.OWNER } } },
+          }),
         () => {
           throw new Error(`The slug ${slug} is taken.`);
         },
@@ -140,7 +154,8 @@ export const commands: Record<string, Command> = {
         const member = await db.prisma.organizationMembership.findUnique({
           where: { organizationId_userId: { organizationId: org.id, userId: user.id } },
         });
-        if (!member) throw new Error(`${user.email} is not a member of ${org.slug}: a key can only be limited to the user's organizations.`);
+        if (!member)
+          throw new Error(`${user.email} is not a member of ${org.slug}: a key can only be limited to the user's organizations.`);
         orgIds.push(org.id);
       }
       const { key, record } = await createApiKey(db.prisma, {
@@ -150,7 +165,9 @@ export const commands: Record<string, Command> = {
         scopedOrganizations: [...new Set(orgIds)],
         scopedTeams: [...new Set(projects.map(Number))],
       });
-      console.log(`Key ${record.id} (${record.maskValue}) for ${user.email}, scopes ${scopes.join(",")}:\n${key}\nStore it now: it is not shown again.`);
+      console.log(
+        `Key ${record.id} (${record.maskValue}) for ${user.email}, scopes ${scopes.join(",")}:\n${key}\nStore it now: it is not shown again.`,
+      );
     },
   },
   "key:list": {
@@ -181,7 +198,8 @@ function help(): string {
   const lines = ["Usage: npm run cli -- <command> [--option value ...]", "", "Commands:"];
   for (const [name, c] of Object.entries(commands)) {
     lines.push(`  ${name.padEnd(18)} ${c.summary}`);
-    for (const [opt, spec] of Object.entries(c.options)) lines.push(`      --${opt.padEnd(14)} ${spec.required ? "(required) " : ""}${spec.help}`);
+    for (const [opt, spec] of Object.entries(c.options))
+      lines.push(`      --${opt.padEnd(14)} ${spec.required ? "(required) " : ""}${spec.help}`);
   }
   lines.push(
     "",
@@ -219,7 +237,8 @@ export async function runCli(argv: string[], options: CliOptions = {}): Promise<
   }
   let values: Record<string, string | boolean | undefined>;
   try {
-    values = parseArgs({ args: rest, options: Object.fromEntries(Object.entries(command.options).map(([k, v]) => [k, { type: v.type }])) }).values as never;
+    values = parseArgs({ args: rest, options: Object.fromEntries(Object.entries(command.options).map(([k, v]) => [k, { type: v.type }])) })
+      .values as never;
     const missing = Object.entries(command.options)
       .filter(([k, v]) => v.required && (values[k] === undefined || (typeof values[k] === "string" && !String(values[k]).trim())))
       .map(([k]) => `--${k}`);

@@ -86,7 +86,10 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
       // A database host that drops packets fails a request in seconds (answered 503), instead of hanging it.
       connectionTimeoutMillis: 5_000,
       // For db.sql's rows (Prisma's adapter brings its own parsers per query).
-      types: { getTypeParser: (oid: number, format?: string) => (oid === TIMESTAMPTZ_OID && format !== "binary" ? parseTimestamptz : pg.types.getTypeParser(oid, format as "text")) },
+      types: {
+        getTypeParser: (oid: number, format?: string) =>
+          oid === TIMESTAMPTZ_OID && format !== "binary" ? parseTimestamptz : pg.types.getTypeParser(oid, format as "text"),
+      },
     });
     factory = new PrismaPg(pool) as unknown as SqlDriverAdapterFactory;
     exec = {

@@ -171,7 +171,8 @@ async function lockBySocket(dataDir: string, address: string, info: HolderInfo):
     let releasing = false;
     const exited = new Promise<void>((res) => worker.once("exit", () => res()));
     void exited.then(() => {
-      if (!releasing) console.error(`The lock on ${dataDir} was lost (its worker thread exited): another process could open the embedded database now.`);
+      if (!releasing)
+        console.error(`The lock on ${dataDir} was lost (its worker thread exited): another process could open the embedded database now.`);
     });
     let released: Promise<void> | undefined;
     return {
@@ -204,16 +205,16 @@ function askHolder(address: string): Promise<HolderInfo | null | "gone"> {
       if (answer.includes("\n")) done(parseHolder(answer));
     });
     socket.on("end", () => done(parseHolder(answer)));
-    socket.on("error", (error: NodeJS.ErrnoException) =>
-      done(error.code === "ECONNREFUSED" || error.code === "ENOENT" ? "gone" : null),
-    );
+    socket.on("error", (error: NodeJS.ErrnoException) => done(error.code === "ECONNREFUSED" || error.code === "ENOENT" ? "gone" : null));
   });
 }
 
 function parseHolder(text: string): HolderInfo | null {
   try {
     const value = JSON.parse(text.split("\n")[0]) as Partial<HolderInfo>;
-    return typeof value.pid === "number" && typeof value.role === "string" && typeof value.since === "string" ? (value as HolderInfo) : null;
+    return typeof value.pid === "number" && typeof value.role === "string" && typeof value.since === "string"
+      ? (value as HolderInfo)
+      : null;
   } catch {
     return null;
   }

@@ -19,7 +19,16 @@ export function isUniqueViolation(error: unknown): boolean {
 }
 
 /** Socket failures of the driver: the server is down, restarting or not reachable on the network. */
-const UNREACHABLE_SOCKET_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN", "EPIPE"]);
+const UNREACHABLE_SOCKET_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "ENOTFOUND",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EAI_AGAIN",
+  "EPIPE",
+]);
 
 /**
  * SQLSTATEs of a server that is shutting down, starting up or full: 57P01
@@ -28,7 +37,8 @@ const UNREACHABLE_SOCKET_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDO
  * connection exception.
  */
 const isUnavailableSqlState = (code: unknown) =>
-  typeof code === "string" && (code === "57P01" || code === "57P02" || code === "57P03" || code === "53300" || /^08[0-9A-Z]{3}$/.test(code));
+  typeof code === "string" &&
+  (code === "57P01" || code === "57P02" || code === "57P03" || code === "53300" || /^08[0-9A-Z]{3}$/.test(code));
 
 /** Prisma's codes for "can't reach", "timed out reaching" and "closed the connection". */
 const UNREACHABLE_PRISMA_CODES = new Set(["P1001", "P1002", "P1017"]);
@@ -37,7 +47,8 @@ const UNREACHABLE_PRISMA_CODES = new Set(["P1001", "P1002", "P1017"]);
 const UNREACHABLE_ADAPTER_KINDS = new Set(["DatabaseNotReachable", "ConnectionClosed", "SocketTimeout", "TooManyConnections"]);
 
 /** Messages of pg's client and pool when a connection dies under them (they carry no code). */
-const UNREACHABLE_MESSAGES = /^(Connection terminated\b|Client has encountered a connection error and is not queryable|timeout exceeded when trying to connect)/;
+const UNREACHABLE_MESSAGES =
+  /^(Connection terminated\b|Client has encountered a connection error and is not queryable|timeout exceeded when trying to connect)/;
 
 type ErrorLike = {
   code?: unknown;
@@ -89,7 +100,10 @@ export function isDatabaseUnreachable(error: unknown): boolean {
 /** An error's message in one short line (Prisma's messages span lines; the last one says what happened). */
 export function shortErrorMessage(error: unknown, maxLength = 200): string {
   const message = error instanceof Error ? error.message : String(error);
-  const lines = message.split("\n").map((line) => line.trim()).filter(Boolean);
+  const lines = message
+    .split("\n")
+    .map((line) => line.trim())
+    .filter(Boolean);
   const line = lines.at(-1) ?? (error instanceof Error ? error.name : "unknown error");
   return line.length > maxLength ? `${line.slice(0, maxLength - 1)}…` : line;
 }

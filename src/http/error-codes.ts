@@ -36,14 +36,24 @@ export function errorCodesPlugin(): Plugin {
     onParse() {
       return ({ result, replaceParseResult }) => {
         if (result instanceof Error && result.name === "GraphQLError") {
-          replaceParseResult(withCode(result as GraphQLError, isLimitError(result.message) ? ErrorCode.QUERY_TOO_COMPLEX : ErrorCode.GRAPHQL_PARSE_FAILED, 400));
+          replaceParseResult(
+            withCode(
+              result as GraphQLError,
+              isLimitError(result.message) ? ErrorCode.QUERY_TOO_COMPLEX : ErrorCode.GRAPHQL_PARSE_FAILED,
+              400,
+            ),
+          );
         }
       };
     },
     onValidate() {
       return ({ result, setResult }) => {
         if (result.length) {
-          setResult(result.map((e) => withCode(e, isLimitError(e.message) ? ErrorCode.QUERY_TOO_COMPLEX : ErrorCode.GRAPHQL_VALIDATION_FAILED, 400)));
+          setResult(
+            result.map((e) =>
+              withCode(e, isLimitError(e.message) ? ErrorCode.QUERY_TOO_COMPLEX : ErrorCode.GRAPHQL_VALIDATION_FAILED, 400),
+            ),
+          );
         }
       };
     },

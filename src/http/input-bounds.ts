@@ -29,7 +29,10 @@ export function inputBoundsPlugin(bounds: InputBounds): Plugin {
           400,
         );
       }
-      for (const [name, value] of [["variables", params.variables], ["extensions", params.extensions]] as const) {
+      for (const [name, value] of [
+        ["variables", params.variables],
+        ["extensions", params.extensions],
+      ] as const) {
         // `variables` itself is the first level: a variable holding {"a": 1} nests 2 levels.
         if (value && typeof value === "object" && jsonNestingDepth(value, maxNesting) > maxNesting) {
           throw apiError(
@@ -50,7 +53,12 @@ export function inputBoundsPlugin(bounds: InputBounds): Plugin {
         ...result,
         errors: errors.map((e) =>
           e?.extensions?.code === YOGA_TOO_LARGE_CODE
-            ? apiError(ErrorCode.PAYLOAD_TOO_LARGE, `The request body is larger than the limit of ${bounds.maxRequestBytes} bytes.`, { limit: bounds.maxRequestBytes }, 413)
+            ? apiError(
+                ErrorCode.PAYLOAD_TOO_LARGE,
+                `The request body is larger than the limit of ${bounds.maxRequestBytes} bytes.`,
+                { limit: bounds.maxRequestBytes },
+                413,
+              )
             : e,
         ),
       });

@@ -18,9 +18,7 @@ import type { Context } from "../context.js";
 /** The root fields named `name` an operation selects (through fragments too). */
 function rootFieldsNamed(document: DocumentNode, selectionSet: SelectionSetNode, name: string, seen = new Set<string>()): FieldNode[] {
   const fragments = new Map(
-    document.definitions
-      .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
-      .map((d) => [d.name.value, d]),
+    document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
   );
   const found: FieldNode[] = [];
   const walk = (set: SelectionSetNode) => {

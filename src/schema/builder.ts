@@ -48,7 +48,7 @@ export const builder = new SchemaBuilder<{
       // nodes(ids:) fetches one object per id: it multiplies like a page of that size.
       const ids = (args as { ids?: unknown }).ids;
       if (Array.isArray(ids)) return { field: 1, multiplier: Math.max(ids.length, 1) };
-      const page = (args as { first?: number | null; last?: number | null });
+      const page = args as { first?: number | null; last?: number | null };
       if (field.args.some((a) => a.name === "first" || a.name === "last")) return { field: 1, multiplier: page.first ?? page.last ?? 20 };
       return { field: 1, multiplier: 1 };
     },
@@ -100,8 +100,7 @@ export const builder = new SchemaBuilder<{
       args: { id: { description: "The object's global id." } },
     },
     nodesQueryOptions: {
-      description:
-        "Fetches up to 100 objects by their global ids, in order; an id you may not see gives null there and a NOT_FOUND error.",
+      description: "Fetches up to 100 objects by their global ids, in order; an id you may not see gives null there and a NOT_FOUND error.",
       authScopes: { authenticated: true },
       args: { ids: { description: "Up to 100 global ids (more are refused with BAD_USER_INPUT before anything runs)." } },
     },

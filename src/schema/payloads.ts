@@ -18,7 +18,7 @@ export const UserErrorRef = builder.objectRef<UserError>("UserError").implement(
   fields: (t) => ({
     field: t.stringList({
       nullable: true,
-      description: "The path to the input field at fault, e.g. `[\"input\", \"timezone\"]`; null when it is the input as a whole.",
+      description: 'The path to the input field at fault, e.g. `["input", "timezone"]`; null when it is the input as a whole.',
       resolve: (e) => e.field,
     }),
     message: t.exposeString("message", { description: "What is wrong, for people." }),
@@ -41,14 +41,25 @@ export const USER_ERRORS_DESCRIPTION = "Why the input was refused; empty on succ
  * Defines `<Name>Payload { <key>: <ref> (nullable), userErrors }`, the shape
  * every mutation returns (resolve it with `toPayload(key, outcome)`).
  */
-export function definePayload<K extends string, T>(name: string, key: K, ref: ObjectRef<Types, T>, description: string, objectDescription: string) {
+export function definePayload<K extends string, T>(
+  name: string,
+  key: K,
+  ref: ObjectRef<Types, T>,
+  description: string,
+  objectDescription: string,
+) {
   const payload = builder.objectRef<Record<K, T | null> & { userErrors: UserError[] }>(name);
   payload.implement({
     description,
     fields: (t) => ({
       // The ref's own shape type stays generic here, so TypeScript cannot check the resolver against it: the
       // payload's shape (Record<K, T | null>) is what guarantees it.
-      [key]: t.field({ type: ref as ObjectRef<Types, unknown>, nullable: true, description: objectDescription, resolve: (p): unknown => p[key] }),
+      [key]: t.field({
+        type: ref as ObjectRef<Types, unknown>,
+        nullable: true,
+        description: objectDescription,
+        resolve: (p): unknown => p[key],
+      }),
       userErrors: t.field({ type: [UserErrorRef], description: USER_ERRORS_DESCRIPTION, resolve: (p) => p.userErrors }),
     }),
   });

@@ -82,8 +82,14 @@ describe("codegen", () => {
     mkdirSync(dir, { recursive: true });
     try {
       const gql = relative(dir, GENERATED_DIR).split("\\").join("/");
-      writeFileSync(join(dir, "client.ts"), source.replace(/\/\/ @ts-expect-error .*/, "// (directive removed)").replaceAll('"./gql/', `"${gql}/`));
-      writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ extends: relative(dir, join(ROOT, "examples/tsconfig.json")), include: ["client.ts"] }));
+      writeFileSync(
+        join(dir, "client.ts"),
+        source.replace(/\/\/ @ts-expect-error .*/, "// (directive removed)").replaceAll('"./gql/', `"${gql}/`),
+      );
+      writeFileSync(
+        join(dir, "tsconfig.json"),
+        JSON.stringify({ extends: relative(dir, join(ROOT, "examples/tsconfig.json")), include: ["client.ts"] }),
+      );
       const { code, output } = await tsc(["--noEmit", "-p", relative(ROOT, join(dir, "tsconfig.json"))]);
       expect(code).not.toBe(0);
       const errors = output.split("\n").filter((line) => /error TS\d+/.test(line));
@@ -99,7 +105,10 @@ describe("the typed client against the API", () => {
   const prisma = t.db.prisma;
 
   it("loads the project settings page", async () => {
-    const { project, environment } = await insertProject(prisma, t.org.id, "Client Web", { timezone: "Europe/London", appUrls: ["https://web.example.com"] });
+    const { project, environment } = await insertProject(prisma, t.org.id, "Client Web", {
+      timezone: "Europe/London",
+      appUrls: ["https://web.example.com"],
+    });
     await insertEnvironment(prisma, project, "Staging");
 
     const settings = await client.projectSettings(encodeId("Project", project.id));
@@ -144,7 +153,11 @@ describe("the typed client against the API", () => {
   it("rotates the secret token and keeps the old one as the backup", async () => {
     const { project, environment } = await insertProject(prisma, t.org.id, "Client Tokens");
     const rotated = await client.rotateSecretToken(encodeId("Project", project.id));
-    expectTypeOf(rotated.project).toEqualTypeOf<{ id: string; secretApiToken: string | null; secretApiTokenBackup: string | null } | null>();
+    expectTypeOf(rotated.project).toEqualTypeOf<{
+      id: string;
+      secretApiToken: string | null;
+      secretApiTokenBackup: string | null;
+    } | null>();
     expect(rotated.userErrors).toEqual([]);
     expect(rotated.project!.secretApiToken).toMatch(/^phs_/);
     expect(rotated.project!.secretApiToken).not.toBe(environment.secretApiToken);
@@ -156,10 +169,18 @@ describe("the typed client against the API", () => {
     const id = encodeId("Project", project.id);
     expect(await client.promotedProductIntent(id)).toBeNull();
 
-    const intent = await client.addProductIntent({ id, productType: "session_replay", intentContext: "onboarding product selected - primary" });
+    const intent = await client.addProductIntent({
+      id,
+      productType: "session_replay",
+      intentContext: "onboarding product selected - primary",
+    });
     expect(intent.userErrors).toEqual([]);
     expect(intent.project!.productIntents).toEqual([
-      expect.objectContaining({ productType: "session_replay", contexts: { "onboarding product selected - primary": 1 }, onboardingCompletedAt: null }),
+      expect.objectContaining({
+        productType: "session_replay",
+        contexts: { "onboarding product selected - primary": 1 },
+        onboardingCompletedAt: null,
+      }),
     ]);
     expect(await client.promotedProductIntent(id)).toBe("session_replay");
 
@@ -188,7 +209,11 @@ describe("the typed client against the API", () => {
     const page2 = await client.annotations({ projectId: environmentId, search: "deploy", first: 1, after: page1.pageInfo.endCursor });
     expect(page2.nodes.map((a) => a.content)).toEqual(["Deploy v1.2 to production"]);
     expect(page2.pageInfo.hasNextPage).toBe(false);
-    expect(page2.nodes[0]).toMatchObject({ scope: "PROJECT", creationType: "USR", createdBy: { email: expect.stringContaining("@example.com") } });
+    expect(page2.nodes[0]).toMatchObject({
+      scope: "PROJECT",
+      creationType: "USR",
+      createdBy: { email: expect.stringContaining("@example.com") },
+    });
 
     const all = await client.annotations({ projectId: environmentId });
     expect(all.totalCount).toBe(3);
@@ -203,7 +228,9 @@ describe("the typed client against the API", () => {
       filters: { properties: { type: "AND", values: [{ type: "person", key: "email", operator: "icontains", value: "@posthog.com" }] } },
     });
     expect(created.userErrors).toEqual([]);
-    expectTypeOf(created.cohort!.cohortType).toEqualTypeOf<"ANALYTICAL" | "BEHAVIORAL" | "PERSON_PROPERTY" | "REALTIME" | "STATIC" | null>();
+    expectTypeOf(created.cohort!.cohortType).toEqualTypeOf<
+      "ANALYTICAL" | "BEHAVIORAL" | "PERSON_PROPERTY" | "REALTIME" | "STATIC" | null
+    >();
     expect(created.cohort).toMatchObject({ name: "Hedgehog staff", cohortType: "PERSON_PROPERTY", isStatic: false });
 
     const refused = await client.createCohort({ environmentId: String(project.id), name: "" });
@@ -218,7 +245,11 @@ describe("the typed client against the API", () => {
     expect(error).toBeInstanceOf(ClientError);
     expect((error as InstanceType<typeof ClientError>).response.errors?.[0].extensions?.code).toBe("NOT_FOUND");
 
-    const anonymous = createClient({ url: "http://localhost/graphql", apiKey: "phx_unknown", fetch: (url, init) => Promise.resolve(t.app.yoga.fetch(url, init)) });
+    const anonymous = createClient({
+      url: "http://localhost/graphql",
+      apiKey: "phx_unknown",
+      fetch: (url, init) => Promise.resolve(t.app.yoga.fetch(url, init)),
+    });
     const unauthenticated = await anonymous.projectSettings(String(project.id)).catch((e: unknown) => e);
     expect((unauthenticated as InstanceType<typeof ClientError>).response.status).toBe(401);
     expect((unauthenticated as InstanceType<typeof ClientError>).response.errors?.[0].extensions?.code).toBe("UNAUTHENTICATED");

@@ -125,7 +125,9 @@ describe.skipIf(!onceOnly || skip)("GraphiQL in headless Chromium", () => {
     await typeKeyAfterBearer(page, key);
     expect(JSON.parse(await editorText(page, "Headers"))).toEqual({ Authorization: `Bearer ${key}` });
 
-    const answered = page.waitForResponse((r) => isQuery(r, /\bviewer\b/) && !/__schema/.test(r.request().postData() ?? ""), { timeout: 30_000 });
+    const answered = page.waitForResponse((r) => isQuery(r, /\bviewer\b/) && !/__schema/.test(r.request().postData() ?? ""), {
+      timeout: 30_000,
+    });
     await page.getByRole("button", { name: /^Execute query/ }).click();
     const response = await answered;
     expect(await response.request().headerValue("authorization")).toBe(`Bearer ${key}`);
@@ -143,17 +145,19 @@ describe.skipIf(!onceOnly || skip)("GraphiQL in headless Chromium", () => {
     expect(shown).not.toContain('"errors"');
 
     // Monaco's three kinds of worker (editor, JSON, GraphQL) came from this server and started.
-    const kinds = () => [...new Set(s.workers.map((u) => /^\/graphiql\/(\w+)\.worker\.[0-9a-f]+\.js$/.exec(new URL(u).pathname)?.[1] ?? u))].sort();
-    await expect.poll(kinds, { timeout: 10_000 }).toEqual([
-      "editor",
-      "graphql",
-      "json",
-    ]);
+    const kinds = () =>
+      [...new Set(s.workers.map((u) => /^\/graphiql\/(\w+)\.worker\.[0-9a-f]+\.js$/.exec(new URL(u).pathname)?.[1] ?? u))].sort();
+    await expect.poll(kinds, { timeout: 10_000 }).toEqual(["editor", "graphql", "json"]);
 
     await page.screenshot({ path: join(ARTIFACTS, "graphiql.png") });
     expectStayedHome(s);
     // The page fetched only its own files and the API: the page, its styles, scripts, workers, icon, and POSTs to /graphql.
-    const paths = new Set(s.requests.map((r) => new URL(r.url())).filter((u) => u.protocol === "http:").map((u) => u.pathname));
+    const paths = new Set(
+      s.requests
+        .map((r) => new URL(r.url()))
+        .filter((u) => u.protocol === "http:")
+        .map((u) => u.pathname),
+    );
     for (const p of paths) expect(p, p).toMatch(/^\/graphql$|^\/graphiql\/[\w.-]+\.(js|css|ico)$/);
   }, 90_000);
 
@@ -162,7 +166,8 @@ describe.skipIf(!onceOnly || skip)("GraphiQL in headless Chromium", () => {
     const { page } = s;
     // GraphiQL introspects at once, sending the prefilled `Authorization: Bearer ` (no key yet):
     // introspection must be answered, as it is without any header.
-    const introspection = s.responses.find((r) => isQuery(r, /__schema/)) ?? (await page.waitForResponse((r) => isQuery(r, /__schema/), { timeout: 30_000 }));
+    const introspection =
+      s.responses.find((r) => isQuery(r, /__schema/)) ?? (await page.waitForResponse((r) => isQuery(r, /__schema/), { timeout: 30_000 }));
     expect(introspection.status(), await introspection.text()).toBe(200);
     expect(((await introspection.json()) as { data?: { __schema?: unknown } }).data?.__schema).toBeTruthy();
 

@@ -18,7 +18,10 @@ const { ClientError, createClient, documentHash } = await import("../../examples
 const { ProjectSettingsDocument } = await import("../../examples/gql/graphql.js");
 
 const t = await setupTestApp(); // the default: PERSISTED_OPERATIONS=allow
-const only = createApp(t.db, loadConfig({ ...process.env, NODE_ENV: "test", PERSISTED_OPERATIONS: "only", PERSISTED_OPERATIONS_MANIFEST: MANIFEST_PATH }));
+const only = createApp(
+  t.db,
+  loadConfig({ ...process.env, NODE_ENV: "test", PERSISTED_OPERATIONS: "only", PERSISTED_OPERATIONS_MANIFEST: MANIFEST_PATH }),
+);
 const { project } = await insertProject(t.db.prisma, t.org.id, "Trusted Web", { timezone: "Asia/Tokyo" });
 
 const manifest = JSON.parse(readFileSync(MANIFEST_PATH, "utf8")) as Record<string, string>;
@@ -39,7 +42,12 @@ async function post(app: typeof only, body: unknown, key: string | null = t.owne
 }
 
 const clientFor = (app: typeof only, persisted: boolean) =>
-  createClient({ url: "http://localhost/graphql", apiKey: t.ownerKey, persisted, fetch: (url, init) => Promise.resolve(app.yoga.fetch(url, init)) });
+  createClient({
+    url: "http://localhost/graphql",
+    apiKey: t.ownerKey,
+    persisted,
+    fetch: (url, init) => Promise.resolve(app.yoga.fetch(url, init)),
+  });
 
 const apq = (hash: string) => ({ persistedQuery: { version: 1, sha256Hash: hash } });
 
@@ -74,7 +82,9 @@ describe("PERSISTED_OPERATIONS=only", () => {
     const res = await post(only, { query: `{ viewer { user { email } } }` });
     expect(res.status).toBe(400);
     expect(res.body.data ?? null).toBeNull();
-    expect(res.body.errors).toEqual([{ message: expect.stringContaining("only trusted documents"), extensions: { code: "PERSISTED_QUERY_ONLY" } }]);
+    expect(res.body.errors).toEqual([
+      { message: expect.stringContaining("only trusted documents"), extensions: { code: "PERSISTED_QUERY_ONLY" } },
+    ]);
   });
 
   it("refuses the text of a trusted document too: only hashes run", async () => {
@@ -84,7 +94,9 @@ describe("PERSISTED_OPERATIONS=only", () => {
   });
 
   it("refuses a client that sends queries, with a ClientError carrying the code", async () => {
-    const error = await clientFor(only, false).projectSettings(String(project.id)).catch((e: unknown) => e);
+    const error = await clientFor(only, false)
+      .projectSettings(String(project.id))
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ClientError);
     const response = (error as InstanceType<typeof ClientError>).response;
     expect(response.status).toBe(400);
@@ -120,7 +132,12 @@ describe("PERSISTED_OPERATIONS=only", () => {
   });
 
   it("refuses to start without its manifest", () => {
-    const config = loadConfig({ ...process.env, NODE_ENV: "test", PERSISTED_OPERATIONS: "only", PERSISTED_OPERATIONS_MANIFEST: join(ROOT, ".data/test/no-such-manifest.json") });
+    const config = loadConfig({
+      ...process.env,
+      NODE_ENV: "test",
+      PERSISTED_OPERATIONS: "only",
+      PERSISTED_OPERATIONS_MANIFEST: join(ROOT, ".data/test/no-such-manifest.json"),
+    });
     expect(() => createApp(t.db, config)).toThrow(/manifest/);
   });
 });
@@ -146,7 +163,9 @@ describe("PERSISTED_OPERATIONS=allow (the default)", () => {
 
     const first = await post(t.app, { extensions: apq(hash), variables });
     expect(first.status).toBe(404);
-    expect(first.body.errors).toEqual([{ message: expect.stringContaining("PersistedQueryNotFound"), extensions: { code: "PERSISTED_QUERY_NOT_FOUND" } }]);
+    expect(first.body.errors).toEqual([
+      { message: expect.stringContaining("PersistedQueryNotFound"), extensions: { code: "PERSISTED_QUERY_NOT_FOUND" } },
+    ]);
 
     const registered = await post(t.app, { query, extensions: apq(hash), variables });
     expect(registered.status).toBe(200);

@@ -21,14 +21,19 @@ const ROUNDS = 10;
 describe("updateCohort: name and description at once", () => {
   it(`both changes are stored (${ROUNDS} rounds)`, async () => {
     const p = await h.project();
-    const cohort = await prisma.cohort.create({ data: { environmentId: p.environment.id, name: "Start", description: "start", isStatic: true, cohortType: "static" } });
+    const cohort = await prisma.cohort.create({
+      data: { environmentId: p.environment.id, name: "Start", description: "start", isStatic: true, cohortType: "static" },
+    });
     const id = encodeId("Cohort", cohort.id);
     const lost: string[] = [];
     const responses = [];
     for (let round = 0; round < ROUNDS; round += 1) {
       const name = `Name ${round}`;
       const description = `Description ${round}`;
-      const results = await Promise.all([t.gql(UPDATE_COHORT, { input: { id, name } }), t.gql(UPDATE_COHORT, { input: { id, description } })]);
+      const results = await Promise.all([
+        t.gql(UPDATE_COHORT, { input: { id, name } }),
+        t.gql(UPDATE_COHORT, { input: { id, description } }),
+      ]);
       responses.push(...results);
       expect.soft(outcomes(payloads(results, "updateCohort")), `round ${round}`).toEqual({ ok: 2, codes: [], missing: 0 });
       const res = await t.gql(`query($id: ID!) { cohort(id: $id) { name description } }`, { id });
@@ -45,7 +50,13 @@ describe("updateAnnotation: content and dateMarker at once", () => {
   it(`both changes are stored (${ROUNDS} rounds)`, async () => {
     const p = await h.project();
     const annotation = await prisma.annotation.create({
-      data: { organizationId: t.org.id, environmentId: p.environment.id, content: "start", dateMarker: new Date("2026-01-01T00:00:00Z"), createdById: t.owner.id },
+      data: {
+        organizationId: t.org.id,
+        environmentId: p.environment.id,
+        content: "start",
+        dateMarker: new Date("2026-01-01T00:00:00Z"),
+        createdById: t.owner.id,
+      },
     });
     const id = encodeId("Annotation", annotation.id);
     const lost: string[] = [];
@@ -53,7 +64,10 @@ describe("updateAnnotation: content and dateMarker at once", () => {
     for (let round = 0; round < ROUNDS; round += 1) {
       const content = `Content ${round}`;
       const dateMarker = new Date(Date.UTC(2026, 1, round + 1)).toISOString();
-      const results = await Promise.all([t.gql(UPDATE_ANNOTATION, { input: { id, content } }), t.gql(UPDATE_ANNOTATION, { input: { id, dateMarker } })]);
+      const results = await Promise.all([
+        t.gql(UPDATE_ANNOTATION, { input: { id, content } }),
+        t.gql(UPDATE_ANNOTATION, { input: { id, dateMarker } }),
+      ]);
       responses.push(...results);
       expect.soft(outcomes(payloads(results, "updateAnnotation")), `round ${round}`).toEqual({ ok: 2, codes: [], missing: 0 });
       const res = await t.gql(`query($id: ID!) { annotation(id: $id) { content dateMarker } }`, { id });
@@ -80,7 +94,10 @@ describe("changeProjectOrganization of one project to one target at once", () =>
       const o = outcomes(payloads(results, "changeProjectOrganization"));
       const row = await prisma.project.findUniqueOrThrow({ where: { id: p.project.id } });
       const envOrgs = (await prisma.environment.findMany({ where: { projectId: p.project.id } })).map((e) => e.organizationId);
-      const entries = await prisma.activityLog.findMany({ where: { projectId: p.project.id, activity: "changed_organization" }, orderBy: { seq: "asc" } });
+      const entries = await prisma.activityLog.findMany({
+        where: { projectId: p.project.id, activity: "changed_organization" },
+        orderBy: { seq: "asc" },
+      });
       const moves = entries.map((e) => {
         const c = changeOf(e, "organization");
         return `${c?.before === from.id ? "from" : c?.before === target.id ? "target" : c?.before}→${c?.after === target.id ? "target" : c?.after}`;

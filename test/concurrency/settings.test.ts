@@ -74,7 +74,11 @@ const FIFTY: { key: string; value: unknown; read?: unknown }[] = [
 
 /** Merged JSON settings: each already holds one key; two requests each add another. */
 const MERGED: { key: string; stored: Record<string, unknown>; added: Record<string, unknown>[] }[] = [
-  { key: "modifiers", stored: { personsOnEventsMode: "person_id_override_properties_joined" }, added: [{ bounceRatePageViewMode: "uniq_urls" }, { sessionTableVersion: "v2" }] },
+  {
+    key: "modifiers",
+    stored: { personsOnEventsMode: "person_id_override_properties_joined" },
+    added: [{ bounceRatePageViewMode: "uniq_urls" }, { sessionTableVersion: "v2" }],
+  },
   { key: "sessionReplayConfig", stored: { record_canvas: false }, added: [{ ai_config: { opt_in: true } }, { canvas_fps: 4 }] },
   { key: "surveyConfig", stored: { appearance: { backgroundColor: "#fff" } }, added: [{ maxWidth: 300 }, { thankYouMessage: "Thanks" }] },
   { key: "conversationsSettings", stored: { greeting_text: "Hi" }, added: [{ widget_color: "#123456" }, { placeholder_text: "Ask us" }] },
@@ -88,7 +92,15 @@ async function readBack(id: number, keys: string[]): Promise<Record<string, unkn
 
 /** JSON with object keys sorted (jsonb does not keep the written key order). */
 const canonical = (v: unknown): unknown =>
-  Array.isArray(v) ? v.map(canonical) : v && typeof v === "object" ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])])) : v;
+  Array.isArray(v)
+    ? v.map(canonical)
+    : v && typeof v === "object"
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
+        )
+      : v;
 const same = (a: unknown, b: unknown) => JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
 
 /** The settings not stored as written (for 50-of-50 style messages), and merged keys missing. */
@@ -136,10 +148,21 @@ describe("concurrent updateProject on one project", () => {
     expect.soft(lostKeys, `merged settings lost keys: ${lostKeys.join(", ")}`).toEqual([]);
 
     // One activity entry per update, each naming exactly the setting it changed.
-    const entries = await h.prisma.activityLog.findMany({ where: { projectId: p.project.id, activity: "updated" }, orderBy: { seq: "asc" } });
+    const entries = await h.prisma.activityLog.findMany({
+      where: { projectId: p.project.id, activity: "updated" },
+      orderBy: { seq: "asc" },
+    });
     expect.soft(entries.length, "activity entries").toBe(inputs.length);
-    const logged = entries.map((e) => changesOf(e).map((c) => c.field).join(",")).sort();
-    expect.soft(logged, "the setting each entry names").toEqual(inputs.map((input) => Object.keys(input).filter((k) => k !== "id")[0]).sort());
+    const logged = entries
+      .map((e) =>
+        changesOf(e)
+          .map((c) => c.field)
+          .join(","),
+      )
+      .sort();
+    expect
+      .soft(logged, "the setting each entry names")
+      .toEqual(inputs.map((input) => Object.keys(input).filter((k) => k !== "id")[0]).sort());
   });
 
   it("stores both of two settings written at once (anonymizeIps and weekStartDay), 20 times over", async () => {
@@ -149,10 +172,7 @@ describe("concurrent updateProject on one project", () => {
     for (let round = 0; round < 20; round += 1) {
       const anonymizeIps = round % 2 === 0;
       const weekStartDay = round % 2 === 0 ? "MONDAY" : "SUNDAY";
-      const results = await Promise.all([
-        t.gql(UPDATE, { input: { id, anonymizeIps } }),
-        t.gql(UPDATE, { input: { id, weekStartDay } }),
-      ]);
+      const results = await Promise.all([t.gql(UPDATE, { input: { id, anonymizeIps } }), t.gql(UPDATE, { input: { id, weekStartDay } })]);
       expectNoFaults(results, `responses of round ${round}`);
       const o = outcomes(payloads(results, "updateProject"));
       expect.soft(o, `round ${round}`).toEqual({ ok: 2, codes: [], missing: 0 });

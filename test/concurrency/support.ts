@@ -30,9 +30,17 @@ export function expectNoFaults(results: GqlResult[], what = "responses"): void {
   const lines = faults(results);
   const internal = lines.filter((l) => l.includes("INTERNAL_SERVER_ERROR")).length;
   expect
-    .soft(lines, `${lines.length} errors (${internal} INTERNAL_SERVER_ERROR) in ${results.length} ${what}; first: ${lines.slice(0, 3).join(" | ")}`)
+    .soft(
+      lines,
+      `${lines.length} errors (${internal} INTERNAL_SERVER_ERROR) in ${results.length} ${what}; first: ${lines.slice(0, 3).join(" | ")}`,
+    )
     .toEqual([]);
-  expect.soft(results.filter((r) => r.status !== 200).map((r) => r.status), `HTTP statuses of ${what}`).toEqual([]);
+  expect
+    .soft(
+      results.filter((r) => r.status !== 200).map((r) => r.status),
+      `HTTP statuses of ${what}`,
+    )
+    .toEqual([]);
 }
 
 /** The payload of `field` in each response (undefined where the response had no data). */
@@ -62,7 +70,7 @@ export const USER_ERRORS = `userErrors { field message code }`;
 export type Change = { type: string; action: string; field: string; before: unknown; after: unknown };
 
 /** The field changes of an activity entry. */
-export const changesOf = (entry: { detail: unknown }): Change[] => ((entry.detail as { changes?: Change[] })?.changes ?? []);
+export const changesOf = (entry: { detail: unknown }): Change[] => (entry.detail as { changes?: Change[] })?.changes ?? [];
 
 /** The change of `field` in an activity entry (undefined if not changed). */
 export const changeOf = (entry: { detail: unknown }, field: string): Change | undefined => changesOf(entry).find((c) => c.field === field);

@@ -43,7 +43,8 @@ function secretChainBreaks(entries: Entry[], secret: string | null, backup: stri
     }
     const wrong: string[] = [];
     if (s.before !== current) wrong.push(`secret before ${s.before}, but the previous rotation issued ${current}`);
-    if (!b || b.after !== current || b.before !== previousBackup) wrong.push(`backup ${b?.before}→${b?.after}, expected ${previousBackup}→${current}`);
+    if (!b || b.after !== current || b.before !== previousBackup)
+      wrong.push(`backup ${b?.before}→${b?.after}, expected ${previousBackup}→${current}`);
     if (wrong.length) breaks.push(`#${i}: ${wrong.join("; ")}`);
     previousBackup = current;
     current = s.after as string;
@@ -86,13 +87,17 @@ async function checkRotations(n: number, count: number) {
   const entries = await entriesOf(p.project.id);
   expect.soft(entries.length, "activity entries").toBe(calls);
   const breaks = secretChainBreaks(entries, p.environment.secretApiToken, p.environment.secretApiTokenBackup);
-  expect.soft(breaks, `${breaks.length} of ${entries.length} rotation entries break the chain; first: ${breaks.slice(0, 3).join(" | ")}`).toEqual([]);
+  expect
+    .soft(breaks, `${breaks.length} of ${entries.length} rotation entries break the chain; first: ${breaks.slice(0, 3).join(" | ")}`)
+    .toEqual([]);
 
   // The stored tokens are the chain's end: the last issued secret, and as backup the one current just before it.
   const row = await envRow(p.project.id);
   const last = entries.at(-1);
   expect.soft(maskToken(row.secretApiToken), "stored secret = the last rotation's").toBe(changeOf(last!, "secretApiToken")?.after);
-  expect.soft(maskToken(row.secretApiTokenBackup), "stored backup = the secret current before the last rotation").toBe(changeOf(last!, "secretApiToken")?.before);
+  expect
+    .soft(maskToken(row.secretApiTokenBackup), "stored backup = the secret current before the last rotation")
+    .toBe(changeOf(last!, "secretApiToken")?.before);
   expect.soft(row.secretApiToken).toMatch(SECRET_TOKEN);
 
   // Every payload shows a state the chain went through: its backup is the secret its secret replaced.
@@ -116,7 +121,9 @@ async function checkResets(n: number, count: number) {
   const entries = await entriesOf(p.project.id);
   expect.soft(entries.length, "activity entries").toBe(calls);
   const breaks = publicChainBreaks(entries, p.environment.apiToken);
-  expect.soft(breaks, `${breaks.length} of ${entries.length} reset entries break the chain; first: ${breaks.slice(0, 3).join(" | ")}`).toEqual([]);
+  expect
+    .soft(breaks, `${breaks.length} of ${entries.length} reset entries break the chain; first: ${breaks.slice(0, 3).join(" | ")}`)
+    .toEqual([]);
   const issued = entries.map((e) => changeOf(e, "apiToken")?.after);
   expect.soft(new Set(issued).size, "distinct tokens issued").toBe(entries.length);
 

@@ -39,7 +39,12 @@ describe("createOrganization with one name at once", () => {
     const stored = await prisma.organization.findMany({ where: { name }, include: { memberships: true } });
     expect.soft(stored.length, "organizations stored").toBe(30);
     expect.soft(new Set(stored.map((o) => o.slug)).size, "distinct stored slugs").toBe(stored.length);
-    expect.soft(stored.filter((o) => o.memberships.length !== 1 || o.memberships[0].userId !== t.owner.id).length, "organizations without exactly their owner").toBe(0);
+    expect
+      .soft(
+        stored.filter((o) => o.memberships.length !== 1 || o.memberships[0].userId !== t.owner.id).length,
+        "organizations without exactly their owner",
+      )
+      .toBe(0);
   });
 });
 
@@ -53,7 +58,9 @@ describe("addProjectProductIntent, the first for a product, at once", () => {
     const o = outcomes(payloads(results, "addProjectProductIntent"));
     expect.soft(o, `of 20 intents: ${told(o)}`).toEqual({ ok: 20, codes: [], missing: 0 });
 
-    const res = await t.gql(`query($id: ID!) { project(id: $id) { productIntents { productType contexts } promotedProductIntent } }`, { id: projectGid(p.project.id) });
+    const res = await t.gql(`query($id: ID!) { project(id: $id) { productIntents { productType contexts } promotedProductIntent } }`, {
+      id: projectGid(p.project.id),
+    });
     expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
     const intents = res.data.project.productIntents.filter((i: { productType: string }) => i.productType === "session_replay");
     expect.soft(intents.length, "intents for session_replay").toBe(1);
@@ -130,7 +137,12 @@ describe("roles at once", () => {
     const o = outcomes(payloads(results, "createRole"));
     expect.soft(o, `of 10 creations: ${told(o)}`).toEqual({ ok: 1, codes: Array(9).fill("TAKEN"), missing: 0 });
     expect.soft(await prisma.role.count({ where: { organizationId: t.org.id, name } }), "roles stored").toBe(1);
-    expect.soft(await prisma.activityLog.count({ where: { scope: "Role", activity: "created", detail: { path: ["name"], equals: name } } }), "activity entries").toBe(1);
+    expect
+      .soft(
+        await prisma.activityLog.count({ where: { scope: "Role", activity: "created", detail: { path: ["name"], equals: name } } }),
+        "activity entries",
+      )
+      .toBe(1);
   });
 
   it("addRoleMember: of 10 concurrent additions of one user to one role exactly one succeeds; the others are answered TAKEN", async () => {

@@ -5,7 +5,16 @@
 import { describe, expect, it } from "vitest";
 import { setupTestApp } from "../helpers/app.js";
 import { maskToken } from "../../src/auth/tokens.js";
-import { environmentGid, helpers, MASKED_SECRET, MembershipLevel, projectGid, PUBLIC_TOKEN, SECRET_TOKEN, USER_ERRORS } from "../projects/support.js";
+import {
+  environmentGid,
+  helpers,
+  MASKED_SECRET,
+  MembershipLevel,
+  projectGid,
+  PUBLIC_TOKEN,
+  SECRET_TOKEN,
+  USER_ERRORS,
+} from "../projects/support.js";
 
 const t = await setupTestApp();
 const h = helpers(t);
@@ -29,7 +38,8 @@ const COMPLETE = `mutation($input: CompleteEnvironmentProductOnboardingInput!) {
 const LOGS = `mutation($input: UpdateEnvironmentLogsConfigInput!) { updateEnvironmentLogsConfig(input: $input) { environment { ${ENV} } ${USER_ERRORS} } }`;
 
 const envRow = (id: number) => prisma.environment.findUniqueOrThrow({ where: { id } });
-const changesOf = (entry: { detail: unknown }) => (entry.detail as { changes: { type: string; action: string; field: string; before: unknown; after: unknown }[] }).changes;
+const changesOf = (entry: { detail: unknown }) =>
+  (entry.detail as { changes: { type: string; action: string; field: string; before: unknown; after: unknown }[] }).changes;
 
 /** A project with a further environment. */
 async function projectWithEnv(settings: Record<string, unknown> = {}) {
@@ -42,10 +52,19 @@ async function projectWithEnv(settings: Record<string, unknown> = {}) {
 describe("createEnvironment", () => {
   it("creates an environment of the project with fresh tokens and its own settings, logged once as Team", async () => {
     const p = await h.project({ timezone: "Europe/Berlin" });
-    const { createEnvironment } = await h.ok(CREATE, { input: { projectId: projectGid(p.project.id), name: " Staging ", timezone: "Asia/Dubai", experimentRecalculationTime: "02:30" } });
+    const { createEnvironment } = await h.ok(CREATE, {
+      input: { projectId: projectGid(p.project.id), name: " Staging ", timezone: "Asia/Dubai", experimentRecalculationTime: "02:30" },
+    });
     expect(createEnvironment.userErrors).toEqual([]);
     const e = createEnvironment.environment;
-    expect(e).toMatchObject({ name: "Staging", projectId: p.project.id, isPrimary: false, timezone: "Asia/Dubai", experimentRecalculationTime: "02:30", project: { databaseId: p.project.id } });
+    expect(e).toMatchObject({
+      name: "Staging",
+      projectId: p.project.id,
+      isPrimary: false,
+      timezone: "Asia/Dubai",
+      experimentRecalculationTime: "02:30",
+      project: { databaseId: p.project.id },
+    });
     expect(e.databaseId).not.toBe(p.project.id);
     expect(e.apiToken).toMatch(PUBLIC_TOKEN);
     expect(e.secretApiToken).toMatch(SECRET_TOKEN);
@@ -53,10 +72,18 @@ describe("createEnvironment", () => {
     expect(e.secretApiTokenBackup).toBeNull();
     expect(await envRow(e.databaseId)).toMatchObject({ projectId: p.project.id, organizationId: t.org.id, apiToken: e.apiToken });
     // the project's own settings are untouched
-    expect((await h.ok(`query($id: ID!) { project(id: $id) { timezone environments { totalCount } } }`, { id: String(p.project.id) })).project).toEqual({ timezone: "Europe/Berlin", environments: { totalCount: 2 } });
+    expect(
+      (await h.ok(`query($id: ID!) { project(id: $id) { timezone environments { totalCount } } }`, { id: String(p.project.id) })).project,
+    ).toEqual({ timezone: "Europe/Berlin", environments: { totalCount: 2 } });
     const entries = await h.activityOf({ environmentId: e.databaseId });
     expect(entries).toHaveLength(1);
-    expect(entries[0]).toMatchObject({ activity: "created", scope: "Team", itemId: String(e.databaseId), projectId: p.project.id, userId: t.owner.id });
+    expect(entries[0]).toMatchObject({
+      activity: "created",
+      scope: "Team",
+      itemId: String(e.databaseId),
+      projectId: p.project.id,
+      userId: t.owner.id,
+    });
     const changes = changesOf(entries[0]);
     expect(changes).toContainEqual(expect.objectContaining({ field: "name", after: "Staging" }));
     expect(changes).toContainEqual(expect.objectContaining({ field: "timezone", before: "UTC", after: "Asia/Dubai" }));
@@ -68,7 +95,9 @@ describe("createEnvironment", () => {
 
   it("lets an admin create and refuses a member with FORBIDDEN, writing nothing", async () => {
     const p = await h.project();
-    expect((await h.ok(CREATE, { input: { projectId: String(p.project.id), name: "By admin" } }, admin.key)).createEnvironment.userErrors).toEqual([]);
+    expect(
+      (await h.ok(CREATE, { input: { projectId: String(p.project.id), name: "By admin" } }, admin.key)).createEnvironment.userErrors,
+    ).toEqual([]);
     const before = await h.everything();
     await h.fails("FORBIDDEN", CREATE, { input: { projectId: String(p.project.id), name: "By member" } }, member.key);
     expect(await h.everything()).toBe(before);
@@ -77,14 +106,29 @@ describe("createEnvironment", () => {
   it("reports every invalid field at once and writes nothing", async () => {
     const p = await h.project();
     const before = await h.everything();
-    const payload = await h.refused(CREATE, "createEnvironment", { input: { projectId: String(p.project.id), name: "", timezone: "Nope/Nope", experimentRecalculationTime: "25:00", conversationsSettings: { widget_public_token: "phc_x" } } });
-    expect(payload.userErrors.map((e: any) => e.field.slice(0, 2).join(".")).sort()).toEqual(["input.conversationsSettings", "input.experimentRecalculationTime", "input.name", "input.timezone"]);
+    const payload = await h.refused(CREATE, "createEnvironment", {
+      input: {
+        projectId: String(p.project.id),
+        name: "",
+        timezone: "Nope/Nope",
+        experimentRecalculationTime: "25:00",
+        conversationsSettings: { widget_public_token: "phc_x" },
+      },
+    });
+    expect(payload.userErrors.map((e: any) => e.field.slice(0, 2).join(".")).sort()).toEqual([
+      "input.conversationsSettings",
+      "input.experimentRecalculationTime",
+      "input.name",
+      "input.timezone",
+    ]);
     expect(await h.everything()).toBe(before);
   });
 
   it("gives a widget token when created with conversations on", async () => {
     const p = await h.project();
-    const { createEnvironment } = await h.ok(CREATE, { input: { projectId: String(p.project.id), name: "Support", conversationsEnabled: true } });
+    const { createEnvironment } = await h.ok(CREATE, {
+      input: { projectId: String(p.project.id), name: "Support", conversationsEnabled: true },
+    });
     expect(createEnvironment.environment.conversationsSettings.widget_public_token).toMatch(PUBLIC_TOKEN);
   });
 
@@ -101,9 +145,17 @@ describe("createEnvironment", () => {
 describe("updateEnvironment", () => {
   it("changes the environment's own settings, not the project's, logged as Team", async () => {
     const p = await projectWithEnv();
-    const { updateEnvironment } = await h.ok(UPDATE, { input: { id: environmentGid(p.env.id), timezone: "Europe/Warsaw", experimentRecalculationTime: "23:59:59", name: "Renamed env" } }, admin.key);
+    const { updateEnvironment } = await h.ok(
+      UPDATE,
+      { input: { id: environmentGid(p.env.id), timezone: "Europe/Warsaw", experimentRecalculationTime: "23:59:59", name: "Renamed env" } },
+      admin.key,
+    );
     expect(updateEnvironment.userErrors).toEqual([]);
-    expect(updateEnvironment.environment).toMatchObject({ name: "Renamed env", timezone: "Europe/Warsaw", experimentRecalculationTime: "23:59:59" });
+    expect(updateEnvironment.environment).toMatchObject({
+      name: "Renamed env",
+      timezone: "Europe/Warsaw",
+      experimentRecalculationTime: "23:59:59",
+    });
     expect(((await envRow(p.env.id)).settings as any).experimentRecalculationTime).toBe("23:59:59");
     expect(((await envRow(p.project.id)).settings as any).timezone).toBeUndefined();
     expect((await prisma.project.findUniqueOrThrow({ where: { id: p.project.id } })).name).toBe(p.project.name);
@@ -120,7 +172,9 @@ describe("updateEnvironment", () => {
   it("changes the project's settings when it is the primary environment", async () => {
     const p = await h.project();
     await h.ok(UPDATE, { input: { id: String(p.project.id), timezone: "Africa/Lagos" } });
-    expect((await h.ok(`query($id: ID!) { project(id: $id) { timezone } }`, { id: String(p.project.id) })).project.timezone).toBe("Africa/Lagos");
+    expect((await h.ok(`query($id: ID!) { project(id: $id) { timezone } }`, { id: String(p.project.id) })).project.timezone).toBe(
+      "Africa/Lagos",
+    );
   });
 
   it.each(["24:00", "4:30", "noon", "12:60", "12:00:60", ""])("refuses experimentRecalculationTime %j", async (time) => {
@@ -141,16 +195,27 @@ describe("updateEnvironment", () => {
 
   it("is not a field of projects", async () => {
     const p = await h.project();
-    const res = await t.gql(`mutation($input: UpdateProjectInput!) { updateProject(input: $input) { ${USER_ERRORS} } }`, { input: { id: String(p.project.id), experimentRecalculationTime: "01:00" } });
+    const res = await t.gql(`mutation($input: UpdateProjectInput!) { updateProject(input: $input) { ${USER_ERRORS} } }`, {
+      input: { id: String(p.project.id), experimentRecalculationTime: "01:00" },
+    });
     expect(res.errors?.[0].extensions?.code).toBe("BAD_USER_INPUT");
   });
 
   it("lets a member change member-level settings but refuses admin ones with FORBIDDEN, writing nothing", async () => {
     const p = await projectWithEnv();
-    const { updateEnvironment } = await h.ok(UPDATE, { input: { id: String(p.env.id), sessionRecordingOptIn: true, surveysOptIn: true } }, member.key);
+    const { updateEnvironment } = await h.ok(
+      UPDATE,
+      { input: { id: String(p.env.id), sessionRecordingOptIn: true, surveysOptIn: true } },
+      member.key,
+    );
     expect(updateEnvironment.userErrors).toEqual([]);
     expect(updateEnvironment.environment.sessionRecordingOptIn).toBe(true);
-    for (const patch of [{ timezone: "Europe/Paris" }, { name: "Member's" }, { experimentRecalculationTime: "01:00" }, { surveysOptIn: false, anonymizeIps: true }]) {
+    for (const patch of [
+      { timezone: "Europe/Paris" },
+      { name: "Member's" },
+      { experimentRecalculationTime: "01:00" },
+      { surveysOptIn: false, anonymizeIps: true },
+    ]) {
       const before = await h.everything();
       await h.fails("FORBIDDEN", UPDATE, { input: { id: String(p.env.id), ...patch } }, member.key);
       expect(await h.everything()).toBe(before);
@@ -172,9 +237,18 @@ describe("updateEnvironment", () => {
     const p = await projectWithEnv();
     const before = await h.everything();
     const payload = await h.refused(UPDATE, "updateEnvironment", {
-      input: { id: String(p.env.id), timezone: "x", sessionRecordingSampleRate: "5", appUrls: ["no"], experimentRecalculationTime: "99:99", name: "  " },
+      input: {
+        id: String(p.env.id),
+        timezone: "x",
+        sessionRecordingSampleRate: "5",
+        appUrls: ["no"],
+        experimentRecalculationTime: "99:99",
+        name: "  ",
+      },
     });
-    expect(new Set(payload.userErrors.map((e: any) => e.field[1]))).toEqual(new Set(["timezone", "sessionRecordingSampleRate", "appUrls", "experimentRecalculationTime", "name"]));
+    expect(new Set(payload.userErrors.map((e: any) => e.field[1]))).toEqual(
+      new Set(["timezone", "sessionRecordingSampleRate", "appUrls", "experimentRecalculationTime", "name"]),
+    );
     expect(await h.everything()).toBe(before);
   });
 
@@ -185,7 +259,9 @@ describe("updateEnvironment", () => {
     const off = (await h.ok(UPDATE, { input: { id: String(p.env.id), conversationsEnabled: false } })).updateEnvironment.environment;
     expect(off.conversationsSettings.widget_public_token).toBeNull();
     const before = await h.everything();
-    await h.refused(UPDATE, "updateEnvironment", { input: { id: String(p.env.id), conversationsSettings: { widget_public_token: "phc_x" } } });
+    await h.refused(UPDATE, "updateEnvironment", {
+      input: { id: String(p.env.id), conversationsSettings: { widget_public_token: "phc_x" } },
+    });
     expect(await h.everything()).toBe(before);
   });
 });
@@ -198,7 +274,9 @@ describe("deleteEnvironment", () => {
     expect((await envRow(p.env.id)).isPendingDeletion).toBe(true);
     await h.fails("NOT_FOUND", `query($id: ID!) { environment(id: $id) { name } }`, { id: String(p.env.id) });
     await h.fails("NOT_FOUND", `query($id: ID!) { node(id: $id) { id } }`, { id: environmentGid(p.env.id) });
-    const list = await h.ok(`query($id: ID!) { project(id: $id) { environments { totalCount nodes { databaseId } } } }`, { id: String(p.project.id) });
+    const list = await h.ok(`query($id: ID!) { project(id: $id) { environments { totalCount nodes { databaseId } } } }`, {
+      id: String(p.project.id),
+    });
     expect(list.project.environments).toEqual({ totalCount: 1, nodes: [{ databaseId: p.project.id }] });
     const entries = await h.activityOf({ environmentId: p.env.id });
     expect(entries.map((e) => [e.activity, e.scope, e.itemId])).toEqual([["deleted", "Team", String(p.env.id)]]);
@@ -211,7 +289,10 @@ describe("deleteEnvironment", () => {
     const p = await h.project();
     const before = await h.everything();
     const payload = await h.refused(DELETE, "deleteEnvironment", { input: { id: String(p.project.id) } });
-    expect(payload).toEqual({ environment: null, userErrors: [{ field: ["input", "id"], message: expect.stringMatching(/primary/), code: "CONFLICT" }] });
+    expect(payload).toEqual({
+      environment: null,
+      userErrors: [{ field: ["input", "id"], message: expect.stringMatching(/primary/), code: "CONFLICT" }],
+    });
     expect(await h.everything()).toBe(before);
   });
 
@@ -227,14 +308,28 @@ describe("environment product intents", () => {
   it("counts contexts per environment, promotes the primary choice, and completes onboarding", async () => {
     const p = await projectWithEnv();
     const id = String(p.env.id);
-    await h.ok(ADD_INTENT, { input: { id, productType: "error_tracking", intentContext: "onboarding product selected - primary" } }, member.key);
-    const added = (await h.ok(ADD_INTENT, { input: { id, productType: "error_tracking", intentContext: "onboarding product selected - primary" } })).addEnvironmentProductIntent;
-    expect(added.environment.productIntents).toEqual([{ productType: "error_tracking", contexts: { "onboarding product selected - primary": 2 }, onboardingCompletedAt: null }]);
+    await h.ok(
+      ADD_INTENT,
+      { input: { id, productType: "error_tracking", intentContext: "onboarding product selected - primary" } },
+      member.key,
+    );
+    const added = (
+      await h.ok(ADD_INTENT, { input: { id, productType: "error_tracking", intentContext: "onboarding product selected - primary" } })
+    ).addEnvironmentProductIntent;
+    expect(added.environment.productIntents).toEqual([
+      { productType: "error_tracking", contexts: { "onboarding product selected - primary": 2 }, onboardingCompletedAt: null },
+    ]);
     expect(added.environment.promotedProductIntent).toBe("error_tracking");
     const done = (await h.ok(COMPLETE, { input: { id, productType: "error_tracking" } }, member.key)).completeEnvironmentProductOnboarding;
     expect(done.environment.productIntents[0].onboardingCompletedAt).toEqual(expect.any(String));
     // the project's primary environment has none
-    expect((await h.ok(`query($id: ID!) { project(id: $id) { productIntents { productType } promotedProductIntent } }`, { id: String(p.project.id) })).project).toEqual({ productIntents: [], promotedProductIntent: null });
+    expect(
+      (
+        await h.ok(`query($id: ID!) { project(id: $id) { productIntents { productType } promotedProductIntent } }`, {
+          id: String(p.project.id),
+        })
+      ).project,
+    ).toEqual({ productIntents: [], promotedProductIntent: null });
     const entries = await h.activityOf({ environmentId: p.env.id });
     expect(entries.map((e) => [e.activity, e.scope])).toEqual([
       ["product_intent_added", "Team"],
@@ -284,7 +379,9 @@ describe("environment tokens", () => {
       { type: "Team", action: "changed", field: "secretApiToken", before: maskToken(first), after: maskToken(r1.secretApiToken) },
       { type: "Team", action: "changed", field: "secretApiTokenBackup", before: null, after: maskToken(first) },
     ]);
-    expect(changesOf(entries[3])).toEqual([{ type: "Team", action: "changed", field: "secretApiTokenBackup", before: maskToken(r1.secretApiToken), after: null }]);
+    expect(changesOf(entries[3])).toEqual([
+      { type: "Team", action: "changed", field: "secretApiTokenBackup", before: maskToken(r1.secretApiToken), after: null },
+    ]);
     const text = JSON.stringify(entries);
     for (const s of [first, r1.secretApiToken, r2.secretApiToken]) expect(text).not.toContain(s);
   });
@@ -314,17 +411,24 @@ describe("updateEnvironmentLogsConfig", () => {
     const p = await projectWithEnv();
     const id = String(p.env.id);
     const before = await h.everything();
-    const bad = await h.refused(LOGS, "updateEnvironmentLogsConfig", { input: { id, logsDistinctIdAttributeKeys: [], logsSessionIdAttributeKeys: ["a", "a"] } });
+    const bad = await h.refused(LOGS, "updateEnvironmentLogsConfig", {
+      input: { id, logsDistinctIdAttributeKeys: [], logsSessionIdAttributeKeys: ["a", "a"] },
+    });
     expect(bad.userErrors.map((e: any) => e.field[1]).sort()).toEqual(["logsDistinctIdAttributeKeys", "logsSessionIdAttributeKeys"]);
     await h.refused(LOGS, "updateEnvironmentLogsConfig", { input: { id } });
     await h.fails("FORBIDDEN", LOGS, { input: { id, logsDistinctIdAttributeKeys: ["x"] } }, member.key);
     expect(await h.everything()).toBe(before);
     const ok = (await h.ok(LOGS, { input: { id, logsSessionIdAttributeKeys: ["sid"] } }, admin.key)).updateEnvironmentLogsConfig;
     expect(ok.environment.logsConfig).toEqual({ logsDistinctIdAttributeKeys: ["posthogDistinctId"], logsSessionIdAttributeKeys: ["sid"] });
-    expect((await h.ok(`query($id: ID!) { project(id: $id) { logsConfig { logsSessionIdAttributeKeys } } }`, { id: String(p.project.id) })).project.logsConfig.logsSessionIdAttributeKeys).toEqual(["posthogSessionId"]);
+    expect(
+      (await h.ok(`query($id: ID!) { project(id: $id) { logsConfig { logsSessionIdAttributeKeys } } }`, { id: String(p.project.id) }))
+        .project.logsConfig.logsSessionIdAttributeKeys,
+    ).toEqual(["posthogSessionId"]);
     const entries = await h.activityOf({ environmentId: p.env.id });
     expect(entries).toHaveLength(1);
-    expect(changesOf(entries[0])).toEqual([{ type: "Team", action: "changed", field: "logsSessionIdAttributeKeys", before: ["posthogSessionId"], after: ["sid"] }]);
+    expect(changesOf(entries[0])).toEqual([
+      { type: "Team", action: "changed", field: "logsSessionIdAttributeKeys", before: ["posthogSessionId"], after: ["sid"] },
+    ]);
   });
 });
 

@@ -67,7 +67,11 @@ describe("scopes", () => {
   it("refuses a mutation without the write scope and writes nothing", async () => {
     const key = await t.fixtures.key(t.owner.id, ["organization:read"]);
     const before = await t.db.prisma.organization.count();
-    const res = await t.gql(`mutation { createOrganization(input: { name: "Nope" }) { organization { name } userErrors { message } } }`, undefined, { key });
+    const res = await t.gql(
+      `mutation { createOrganization(input: { name: "Nope" }) { organization { name } userErrors { message } } }`,
+      undefined,
+      { key },
+    );
     expect(res.errors?.[0].extensions?.code).toBe("FORBIDDEN");
     expect(await t.db.prisma.organization.count()).toBe(before);
   });

@@ -29,7 +29,10 @@ async function state() {
   return {
     users: await p.user.count(),
     orgs: await p.organization.count(),
-    memberships: await p.organizationMembership.findMany({ select: { organizationId: true, userId: true, level: true }, orderBy: [{ organizationId: "asc" }, { userId: "asc" }] }),
+    memberships: await p.organizationMembership.findMany({
+      select: { organizationId: true, userId: true, level: true },
+      orderBy: [{ organizationId: "asc" }, { userId: "asc" }],
+    }),
     keys: await p.personalApiKey.findMany({ select: { id: true, revokedAt: true }, orderBy: { id: "asc" } }),
   };
 }
@@ -57,14 +60,34 @@ describe("usage", () => {
     ["an option without its value", ["key:revoke", "--id"], /argument missing/],
     ["a stray positional argument", ["key:list", "extra"], /positional/i],
     ["a malformed email", ["user:create", "--email", "not-an-email"], /--email is not an email address/],
-    ["an unknown level", ["member:add", "--org", "x", "--email", "a@b.c", "--level", "superuser"], /--level must be member, admin or owner/],
-    ["a level named like an inherited property", ["member:add", "--org", "x", "--email", "a@b.c", "--level", "constructor"], /--level must be/],
-    ["an unknown scope", ["key:create", "--email", "a@b.c", "--label", "l", "--scopes", "organization:read,everything"], /Unknown scope\(s\): everything/],
-    ["a non-integer project", ["key:create", "--email", "a@b.c", "--label", "l", "--projects", "0x10"], /--projects must be positive integer ids/],
+    [
+      "an unknown level",
+      ["member:add", "--org", "x", "--email", "a@b.c", "--level", "superuser"],
+      /--level must be member, admin or owner/,
+    ],
+    [
+      "a level named like an inherited property",
+      ["member:add", "--org", "x", "--email", "a@b.c", "--level", "constructor"],
+      /--level must be/,
+    ],
+    [
+      "an unknown scope",
+      ["key:create", "--email", "a@b.c", "--label", "l", "--scopes", "organization:read,everything"],
+      /Unknown scope\(s\): everything/,
+    ],
+    [
+      "a non-integer project",
+      ["key:create", "--email", "a@b.c", "--label", "l", "--projects", "0x10"],
+      /--projects must be positive integer ids/,
+    ],
     ["a blank label", ["key:create", "--email", "a@b.c", "--label", "   "], /Missing --label/],
     ["a malformed key id", ["key:revoke", "--id", "12345678-1234-1234-1234-12345678901g"], /--id must be a key id/],
     ["a malformed slug", ["org:create", "--name", "Fine", "--slug", "Not A Slug", "--owner", "a@b.c"], /--slug must be/],
-    ["a too long organization name", ["org:create", "--name", "n".repeat(65), "--slug", "fine", "--owner", "a@b.c"], /--name: Name must be at most 64/],
+    [
+      "a too long organization name",
+      ["org:create", "--name", "n".repeat(65), "--slug", "fine", "--owner", "a@b.c"],
+      /--name: Name must be at most 64/,
+    ],
   ])("exits 2 with a message on %s, changing nothing", async (_name, argv, message) => {
     const before = await state();
     const res = await cli(...argv);
@@ -84,7 +107,15 @@ describe("commands", () => {
     const member = await cli("member:add", "--org", "analytical", "--email", "bob@example.com", "--level", "admin");
     expect(member).toMatchObject({ code: 0, stdout: "bob@example.com is admin of analytical." });
 
-    const created = await cli("key:create", "--email", "bob@example.com", "--label", "laptop", "--scopes", "organization:read,project:read");
+    const created = await cli(
+      "key:create",
+      "--email",
+      "bob@example.com",
+      "--label",
+      "laptop",
+      "--scopes",
+      "organization:read,project:read",
+    );
     expect(created.code).toBe(0);
     const key = /^(phx_\S+)$/m.exec(created.stdout)?.[1];
     expect(key).toMatch(/^phx_[23456789A-HJ-NP-Za-km-z]{43}$/);
@@ -149,7 +180,11 @@ describe("commands", () => {
     ["a taken email", ["user:create", "--email", "ada@example.com"], /already exists/],
     ["a taken slug", ["org:create", "--name", "Again", "--slug", "analytical", "--owner", "ada@example.com"], /slug analytical is taken/],
     ["an unknown organization", ["member:add", "--org", "nope", "--email", "ada@example.com"], /No organization nope/],
-    ["an organization the user is not in", ["key:create", "--email", "bob@example.com", "--label", "x", "--orgs", "second"], /not a member of second/],
+    [
+      "an organization the user is not in",
+      ["key:create", "--email", "bob@example.com", "--label", "x", "--orgs", "second"],
+      /not a member of second/,
+    ],
     ["an unknown key", ["key:revoke", "--id", "00000000-0000-4000-8000-000000000000"], /No active key/],
   ])("exits 1 with a message on %s, changing nothing", async (_name, argv, message) => {
     const before = await state();

@@ -48,7 +48,9 @@ async function waitFor<T>(what: string, probe: () => T | null, running: Running,
     const value = probe();
     if (value !== null) return value;
     if (exitedEarly || Date.now() > deadline) {
-      throw new Error(`Waited for ${what}; the process ${exitedEarly ? "exited" : "did not answer"}.\nstdout:\n${running.stdout()}\nstderr:\n${running.stderr()}`);
+      throw new Error(
+        `Waited for ${what}; the process ${exitedEarly ? "exited" : "did not answer"}.\nstdout:\n${running.stdout()}\nstderr:\n${running.stderr()}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -144,7 +146,13 @@ describe.skipIf(process.env.TEST_DB === "postgres")("one process per embedded da
         `await lockDataDir(process.argv[2], { role: "seed" });\nconsole.log("locked");\nsetInterval(() => {}, 60_000);\n`,
     );
     // Built into this test's own folder (inside the project, so node_modules and prisma/ are found as from dist/).
-    const entries = { server: "src/server.ts", cli: "src/cli/index.ts", seed: "src/db/seed-cli.ts", migrate: "src/db/migrate-cli.ts", holder: holderEntry };
+    const entries = {
+      server: "src/server.ts",
+      cli: "src/cli/index.ts",
+      seed: "src/db/seed-cli.ts",
+      migrate: "src/db/migrate-cli.ts",
+      holder: holderEntry,
+    };
     await Promise.all(
       Object.entries(entries).map(async ([name, entry]) => {
         bundles[name as keyof typeof bundles] = join(dir, `${name}.mjs`);
@@ -169,9 +177,15 @@ describe.skipIf(process.env.TEST_DB === "postgres")("one process per embedded da
       for (const spelling of [dataDir, relative(process.cwd(), dataDir), join(dir, "unit-link", "pglite"), `${dataDir}/../pglite/`]) {
         const error = await lockDataDir(spelling, { role: "cli" }).catch((e: unknown) => e);
         expect(error, spelling).toBeInstanceOf(DataDirInUseError);
-        expect((error as DataDirInUseError).holder).toMatchObject({ pid: process.pid, role: "server", url: "http://localhost:1234/graphql" });
+        expect((error as DataDirInUseError).holder).toMatchObject({
+          pid: process.pid,
+          role: "server",
+          url: "http://localhost:1234/graphql",
+        });
         expect((error as Error).message).toMatch(
-          new RegExp(`^the embedded database in .* is open in the server \\(pid ${process.pid}, http://localhost:1234/graphql, since \\d{4}-.*\\), .*stop the server first, or set DATA_DIR to another directory\\.$`),
+          new RegExp(
+            `^the embedded database in .* is open in the server \\(pid ${process.pid}, http://localhost:1234/graphql, since \\d{4}-.*\\), .*stop the server first, or set DATA_DIR to another directory\\.$`,
+          ),
         );
       }
       // Another directory is another lock.
@@ -259,17 +273,21 @@ describe.skipIf(process.env.TEST_DB === "postgres")("one process per embedded da
       expect(seeded.stdout).toMatch(/^Demo data present\. Demo API key \(all scopes\): phx_\S+$/m);
     }, 120_000);
 
-    it("a server killed -9 leaves no lock: a restart on the same directory starts at once, and the data is there", async () => {
-      const killed = await startServer({ DATA_DIR: dataDir });
-      await createOrganization(killed, "Written just before kill -9");
-      killed.child.kill("SIGKILL");
-      await killed.exited;
+    it(
+      "a server killed -9 leaves no lock: a restart on the same directory starts at once, and the data is there",
+      async () => {
+        const killed = await startServer({ DATA_DIR: dataDir });
+        await createOrganization(killed, "Written just before kill -9");
+        killed.child.kill("SIGKILL");
+        await killed.exited;
 
-      first = await startServer({ DATA_DIR: dataDir });
-      expect((await organizationNames(first)).sort()).toEqual(
-        ["Hogflix", "Written after the second server gave up", "Written by the first server", "Written just before kill -9"].sort(),
-      );
-    }, 2 * STARTUP_MS);
+        first = await startServer({ DATA_DIR: dataDir });
+        expect((await organizationNames(first)).sort()).toEqual(
+          ["Hogflix", "Written after the second server gave up", "Written by the first server", "Written just before kill -9"].sort(),
+        );
+      },
+      2 * STARTUP_MS,
+    );
 
     it("a second server on a taken port exits 1 having created, migrated and printed nothing", async () => {
       const elsewhere = join(dir, "never-created", "pglite");
@@ -286,49 +304,59 @@ describe.skipIf(process.env.TEST_DB === "postgres")("one process per embedded da
     });
   });
 
-  it("of two servers started together on a fresh directory, one serves and the other exits 1", async () => {
-    const dataDir = join(dir, "race", "pglite");
-    const a = run(bundles.server, { DATA_DIR: dataDir });
-    const b = run(bundles.server, { DATA_DIR: dataDir });
-    try {
-      const loser = await Promise.race([a.exited.then(() => a), b.exited.then(() => b)]);
-      const winner = loser === a ? b : a;
-      const lost = await finish(loser);
-      expect(lost.code, lost.stderr).toBe(1);
-      expect(lost.stderr).toContain(`Cannot start: the embedded database in ${dataDir} is open in the server (pid ${winner.child.pid}, http://localhost:`);
-      expect(lost.stdout).not.toContain("Demo API key");
-      await waitFor("the winner to be ready", () => (/Demo API key/.test(winner.stdout()) ? true : null), winner);
-    } finally {
-      await stop(a);
-      await stop(b);
-    }
-  }, STARTUP_MS + 30_000);
-
-  it("answers 503 SERVICE_UNAVAILABLE with Retry-After while it opens the database, then serves", async () => {
-    const port = await freePort();
-    const dataDir = join(dir, "starting", "pglite");
-    const server = run(bundles.server, { DATA_DIR: dataDir, PORT: String(port) });
-    try {
-      const first = await waitForResponse(`http://127.0.0.1:${port}/graphql`, server);
-      expect(first.status).toBe(503);
-      expect(first.headers.get("retry-after")).toBe("1");
-      expect(await first.json()).toEqual({
-        errors: [{ message: "The server is starting: retry in a moment.", extensions: { code: "SERVICE_UNAVAILABLE" } }],
-      });
-      const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
-      const live = await fetch(`http://127.0.0.1:${port}/healthz`);
-      // Unless it got ready in between (it takes seconds on a fresh directory).
-      if (!/Demo API key/.test(server.stdout())) {
-        expect(ready.status).toBe(503);
-        expect(live.status).toBe(200);
+  it(
+    "of two servers started together on a fresh directory, one serves and the other exits 1",
+    async () => {
+      const dataDir = join(dir, "race", "pglite");
+      const a = run(bundles.server, { DATA_DIR: dataDir });
+      const b = run(bundles.server, { DATA_DIR: dataDir });
+      try {
+        const loser = await Promise.race([a.exited.then(() => a), b.exited.then(() => b)]);
+        const winner = loser === a ? b : a;
+        const lost = await finish(loser);
+        expect(lost.code, lost.stderr).toBe(1);
+        expect(lost.stderr).toContain(
+          `Cannot start: the embedded database in ${dataDir} is open in the server (pid ${winner.child.pid}, http://localhost:`,
+        );
+        expect(lost.stdout).not.toContain("Demo API key");
+        await waitFor("the winner to be ready", () => (/Demo API key/.test(winner.stdout()) ? true : null), winner);
+      } finally {
+        await stop(a);
+        await stop(b);
       }
-      await waitFor("the server to be ready", () => (/Demo API key/.test(server.stdout()) ? true : null), server);
-      expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
-      expect(readdirSync(dataDir).length).toBeGreaterThan(0);
-    } finally {
-      await stop(server);
-    }
-  }, STARTUP_MS + 10_000);
+    },
+    STARTUP_MS + 30_000,
+  );
+
+  it(
+    "answers 503 SERVICE_UNAVAILABLE with Retry-After while it opens the database, then serves",
+    async () => {
+      const port = await freePort();
+      const dataDir = join(dir, "starting", "pglite");
+      const server = run(bundles.server, { DATA_DIR: dataDir, PORT: String(port) });
+      try {
+        const first = await waitForResponse(`http://127.0.0.1:${port}/graphql`, server);
+        expect(first.status).toBe(503);
+        expect(first.headers.get("retry-after")).toBe("1");
+        expect(await first.json()).toEqual({
+          errors: [{ message: "The server is starting: retry in a moment.", extensions: { code: "SERVICE_UNAVAILABLE" } }],
+        });
+        const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+        const live = await fetch(`http://127.0.0.1:${port}/healthz`);
+        // Unless it got ready in between (it takes seconds on a fresh directory).
+        if (!/Demo API key/.test(server.stdout())) {
+          expect(ready.status).toBe(503);
+          expect(live.status).toBe(200);
+        }
+        await waitFor("the server to be ready", () => (/Demo API key/.test(server.stdout()) ? true : null), server);
+        expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+        expect(readdirSync(dataDir).length).toBeGreaterThan(0);
+      } finally {
+        await stop(server);
+      }
+    },
+    STARTUP_MS + 10_000,
+  );
 });
 
 /** The first HTTP response the process gives (retrying while the port is not bound yet). */
@@ -336,7 +364,11 @@ async function waitForResponse(url: string, running: Running): Promise<Response>
   const deadline = Date.now() + STARTUP_MS;
   for (;;) {
     try {
-      return await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: "{ __typename }" }) });
+      return await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query: "{ __typename }" }),
+      });
     } catch (error) {
       if (running.child.exitCode !== null || Date.now() > deadline) throw error;
       await new Promise((r) => setTimeout(r, 20));

@@ -44,19 +44,37 @@ describe("malformed requests", () => {
     ["a query that is not a string", JSON.stringify({ query: 5 }), "BAD_REQUEST"],
     ["variables that are not an object", JSON.stringify({ query: "{ __typename }", variables: "x" }), "BAD_REQUEST"],
     ["a syntax error", JSON.stringify({ query: "{ viewer {" }), "GRAPHQL_PARSE_FAILED"],
-    ["a syntax error in a mutation", JSON.stringify({ query: 'mutation { createOrganization(input: { name: "x" }) {' }), "GRAPHQL_PARSE_FAILED"],
+    [
+      "a syntax error in a mutation",
+      JSON.stringify({ query: 'mutation { createOrganization(input: { name: "x" }) {' }),
+      "GRAPHQL_PARSE_FAILED",
+    ],
     ["an unknown field", JSON.stringify({ query: "{ viewer { nope } }" }), "GRAPHQL_VALIDATION_FAILED"],
     ["an unknown argument", JSON.stringify({ query: "{ viewer { organizations(size: 3) { totalCount } } }" }), "GRAPHQL_VALIDATION_FAILED"],
-    ["a literal of the wrong type", JSON.stringify({ query: '{ viewer { organizations(first: "abc") { totalCount } } }' }), "GRAPHQL_VALIDATION_FAILED"],
-    ["a mutation missing its input", JSON.stringify({ query: "mutation { createOrganization { userErrors { message } } }" }), "GRAPHQL_VALIDATION_FAILED"],
+    [
+      "a literal of the wrong type",
+      JSON.stringify({ query: '{ viewer { organizations(first: "abc") { totalCount } } }' }),
+      "GRAPHQL_VALIDATION_FAILED",
+    ],
+    [
+      "a mutation missing its input",
+      JSON.stringify({ query: "mutation { createOrganization { userErrors { message } } }" }),
+      "GRAPHQL_VALIDATION_FAILED",
+    ],
     [
       "a variable of the wrong type",
-      JSON.stringify({ query: "query($first: Int) { viewer { organizations(first: $first) { totalCount } } }", variables: { first: "abc" } }),
+      JSON.stringify({
+        query: "query($first: Int) { viewer { organizations(first: $first) { totalCount } } }",
+        variables: { first: "abc" },
+      }),
       "BAD_USER_INPUT",
     ],
     [
       "a variable out of Int's range",
-      JSON.stringify({ query: "query($first: Int) { viewer { organizations(first: $first) { totalCount } } }", variables: { first: 1e12 } }),
+      JSON.stringify({
+        query: "query($first: Int) { viewer { organizations(first: $first) { totalCount } } }",
+        variables: { first: 1e12 },
+      }),
       "BAD_USER_INPUT",
     ],
     [
@@ -124,7 +142,9 @@ describe("malformed requests", () => {
   });
 
   it("refuses an unknown operationName with 400 and an error code", async () => {
-    const res = await t.raw(JSON.stringify({ query: "query A { __typename }", operationName: "B" }), { authorization: `Bearer ${t.ownerKey}` });
+    const res = await t.raw(JSON.stringify({ query: "query A { __typename }", operationName: "B" }), {
+      authorization: `Bearer ${t.ownerKey}`,
+    });
     expect(res.status).toBe(400);
     const json = (await res.json()) as ErrorBody;
     expect(json.errors?.[0].extensions?.code).toBeTypeOf("string");
@@ -141,7 +161,11 @@ describe("CORS", () => {
   it("answers a preflight from any origin without credentialed CORS (keys travel in a header, not cookies)", async () => {
     const res = await t.app.yoga.fetch("http://localhost/graphql", {
       method: "OPTIONS",
-      headers: { origin: "https://app.example", "access-control-request-method": "POST", "access-control-request-headers": "authorization,content-type" },
+      headers: {
+        origin: "https://app.example",
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "authorization,content-type",
+      },
     });
     expect(res.status).toBeLessThan(300);
     expect(res.headers.get("access-control-allow-origin")).toBeTruthy();
@@ -198,9 +222,12 @@ describe("execution errors", () => {
 
   it("answers a name the database cannot store (NUL) as a userError, not a fault", async () => {
     const before = await snapshot();
-    const res = await t.gql(`mutation($name: String!) { createOrganization(input: { name: $name }) { organization { id } userErrors { field code } } }`, {
-      name: "bad\u0000name",
-    });
+    const res = await t.gql(
+      `mutation($name: String!) { createOrganization(input: { name: $name }) { organization { id } userErrors { field code } } }`,
+      {
+        name: "bad\u0000name",
+      },
+    );
     expect(res.errors).toBeUndefined();
     expect(res.data.createOrganization).toEqual({ organization: null, userErrors: [{ field: ["input", "name"], code: "INVALID" }] });
     expect(await snapshot()).toEqual(before);

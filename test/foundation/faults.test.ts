@@ -35,7 +35,12 @@ function capture() {
 async function post(app: App, query: string, headers: Record<string, string> = {}, key: string | null = t.ownerKey) {
   const res = await app.yoga.fetch("http://localhost/graphql", {
     method: "POST",
-    headers: { "content-type": "application/json", accept: "application/json", ...(key ? { authorization: `Bearer ${key}` } : {}), ...headers },
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json",
+      ...(key ? { authorization: `Bearer ${key}` } : {}),
+      ...headers,
+    },
     body: JSON.stringify({ query }),
   });
   return { res, body: (await res.json()) as Body };
@@ -60,7 +65,13 @@ function authFailingWith(error: Error): Database {
 const pagesFailingWith = (error: Error): Database => ({ ...t.db, sql: () => Promise.reject(error) });
 
 const connectionRefused = () =>
-  Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED", errno: -111, syscall: "connect", address: "127.0.0.1", port: 5432 });
+  Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), {
+    code: "ECONNREFUSED",
+    errno: -111,
+    syscall: "connect",
+    address: "127.0.0.1",
+    port: 5432,
+  });
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -74,7 +85,9 @@ describe("a fault without data", () => {
       const { res, body } = await post(app, VIEWER, { accept });
       expect(res.status, accept).toBe(500);
       expect(body.data).toBeUndefined();
-      expect(body.errors).toEqual([{ message: "Unexpected error.", extensions: { code: "INTERNAL_SERVER_ERROR", requestId: res.headers.get("x-request-id") } }]);
+      expect(body.errors).toEqual([
+        { message: "Unexpected error.", extensions: { code: "INTERNAL_SERVER_ERROR", requestId: res.headers.get("x-request-id") } },
+      ]);
       expect(res.headers.get("retry-after")).toBeNull();
       expectClean(body);
     }
@@ -88,7 +101,10 @@ describe("a fault without data", () => {
       expect(res.status, accept).toBe(503);
       expect(res.headers.get("retry-after")).toBe(String(RETRY_AFTER_SECONDS));
       expect(body.data).toBeUndefined();
-      expect(body.errors?.[0]).toMatchObject({ message: expect.stringMatching(/database is unavailable.*retry/i), extensions: { code: "SERVICE_UNAVAILABLE" } });
+      expect(body.errors?.[0]).toMatchObject({
+        message: expect.stringMatching(/database is unavailable.*retry/i),
+        extensions: { code: "SERVICE_UNAVAILABLE" },
+      });
       expectClean(body);
     }
   });
@@ -129,7 +145,10 @@ describe("the log", () => {
     const log = capture();
     const consoleError = vi.spyOn(console, "error");
     const app = createApp(pagesFailingWith(new Error("boom in a page")), testConfig(), { faultLog: log.log });
-    const { res } = await post(app, `query TwoPages { currentOrganization { a: projects(first: 1) { totalCount } } viewer { user { email } } }`);
+    const { res } = await post(
+      app,
+      `query TwoPages { currentOrganization { a: projects(first: 1) { totalCount } } viewer { user { email } } }`,
+    );
     expect(log.lines).toHaveLength(1);
     expect(log.lines[0]).not.toContain("\n");
     const [line] = log.parsed();
@@ -151,7 +170,10 @@ describe("the log", () => {
     const log = capture();
     const sameError = new Error("one failure, two fields");
     const app = createApp(pagesFailingWith(sameError), testConfig(), { faultLog: log.log });
-    const { body } = await post(app, `{ a: currentOrganization { projects(first: 1) { totalCount } } b: currentOrganization { projects(first: 2) { totalCount } } }`);
+    const { body } = await post(
+      app,
+      `{ a: currentOrganization { projects(first: 1) { totalCount } } b: currentOrganization { projects(first: 2) { totalCount } } }`,
+    );
     expect(body.errors).toHaveLength(2);
     expect(log.lines).toHaveLength(1);
     expect(log.parsed()[0].operation).toBeNull();
@@ -168,7 +190,12 @@ describe("the log", () => {
     expect(consoleError.mock.calls[0]).toHaveLength(1);
     const text = String(consoleError.mock.calls[0][0]);
     expect(text).not.toContain("\n");
-    expect(JSON.parse(text)).toMatchObject({ requestId: "client-id-123", operation: "Viewer", code: "INTERNAL_SERVER_ERROR", message: "boom at authentication" });
+    expect(JSON.parse(text)).toMatchObject({
+      requestId: "client-id-123",
+      operation: "Viewer",
+      code: "INTERNAL_SERVER_ERROR",
+      message: "boom at authentication",
+    });
     expect(text).not.toContain("stack");
     for (const spy of consoleOther) expect(spy.mock.calls.join("\n")).not.toContain("boom");
   });
@@ -230,14 +257,22 @@ describe("recognising an unreachable database", () => {
     const p1001 = Object.assign(new Error("Can't reach database server at 127.0.0.1:5432"), {
       name: "PrismaClientKnownRequestError",
       code: "P1001",
-      meta: { driverAdapterError: Object.assign(new Error("DatabaseNotReachable"), { name: "DriverAdapterError", cause: { kind: "DatabaseNotReachable" } }) },
+      meta: {
+        driverAdapterError: Object.assign(new Error("DatabaseNotReachable"), {
+          name: "DriverAdapterError",
+          cause: { kind: "DatabaseNotReachable" },
+        }),
+      },
     });
     const inFlight = Object.assign(new Error("terminating connection due to administrator command"), {
       name: "DriverAdapterError",
       cause: { originalCode: "57P01", kind: "postgres", code: "57P01" },
     });
     const p2010 = Object.assign(new Error("Raw query failed. Code: `57P01`."), { code: "P2010", meta: { driverAdapterError: inFlight } });
-    const pgShutdown = Object.assign(new Error("terminating connection due to administrator command"), { code: "57P01", severity: "FATAL" });
+    const pgShutdown = Object.assign(new Error("terminating connection due to administrator command"), {
+      code: "57P01",
+      severity: "FATAL",
+    });
     const starting = Object.assign(new Error("the database system is starting up"), { code: "57P03" });
     const connectionException = Object.assign(new Error("connection failure"), { code: "08006" });
     const unreachable = [
@@ -300,7 +335,11 @@ describe.runIf(process.env.TEST_DB === "postgres")("a PostgreSQL server that sto
 
   const readyz = async () => {
     const res = await app.yoga.fetch("http://localhost/readyz");
-    return { status: res.status, retryAfter: res.headers.get("retry-after"), body: (await res.json()) as { status: string; reason?: string } };
+    return {
+      status: res.status,
+      retryAfter: res.headers.get("retry-after"),
+      body: (await res.json()) as { status: string; reason?: string },
+    };
   };
 
   it("answers, 503 with Retry-After while it is stopped (and /readyz says why), and answers again once it is back", async () => {
@@ -322,11 +361,19 @@ describe.runIf(process.env.TEST_DB === "postgres")("a PostgreSQL server that sto
     // One line per failed request, each saying what the driver said.
     const lines = log.parsed();
     expect(lines).toHaveLength(6);
-    for (const line of lines) expect(line).toMatchObject({ code: "SERVICE_UNAVAILABLE", operation: "Viewer", message: expect.stringMatching(/reach database server|ECONNREFUSED/) });
+    for (const line of lines)
+      expect(line).toMatchObject({
+        code: "SERVICE_UNAVAILABLE",
+        operation: "Viewer",
+        message: expect.stringMatching(/reach database server|ECONNREFUSED/),
+      });
     const ready = await readyz();
     expect(ready.status).toBe(503);
     expect(ready.retryAfter).toBe(String(RETRY_AFTER_SECONDS));
-    expect(ready.body).toEqual({ status: "unavailable", reason: expect.stringMatching(/^database unreachable: connect ECONNREFUSED 127\.0\.0\.1:\d+$/) });
+    expect(ready.body).toEqual({
+      status: "unavailable",
+      reason: expect.stringMatching(/^database unreachable: connect ECONNREFUSED 127\.0\.0\.1:\d+$/),
+    });
 
     await server.start();
     const { res, body } = await post(app, VIEWER, {}, key);

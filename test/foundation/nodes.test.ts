@@ -13,7 +13,9 @@ const stranger = await t.fixtures.user();
 const theirs = await t.fixtures.organization("Theirs", [{ userId: stranger.id, level: MembershipLevel.OWNER }]);
 // A colleague shares t.org with the owner; a loner shares nothing with the owner.
 const colleague = await t.fixtures.user();
-await t.db.prisma.organizationMembership.create({ data: { organizationId: t.org.id, userId: colleague.id, level: MembershipLevel.MEMBER } });
+await t.db.prisma.organizationMembership.create({
+  data: { organizationId: t.org.id, userId: colleague.id, level: MembershipLevel.MEMBER },
+});
 const loner = await t.fixtures.user();
 await t.fixtures.organization("Lonely", [{ userId: loner.id, level: MembershipLevel.OWNER }]);
 
@@ -54,7 +56,9 @@ describe("node(id:)", () => {
       expectNotFound(res, /not found/);
     }
     // The same message shape, so nothing tells the two apart but the echoed id.
-    expect(other.errors![0].message.replace(theirs.id, "X")).toBe(unknown.errors![0].message.replace("00000000-0000-4000-8000-000000000000", "X"));
+    expect(other.errors![0].message.replace(theirs.id, "X")).toBe(
+      unknown.errors![0].message.replace("00000000-0000-4000-8000-000000000000", "X"),
+    );
   });
 
   it.each([
@@ -112,7 +116,10 @@ describe("nodes(ids:)", () => {
       null,
     ]);
     expectNotFound(res);
-    expect(res.errors!.map((e) => e.path).sort()).toEqual([["nodes", 1], ["nodes", 4]]);
+    expect(res.errors!.map((e) => e.path).sort()).toEqual([
+      ["nodes", 1],
+      ["nodes", 4],
+    ]);
   });
 
   it("keeps the good ids when one of the same type is malformed inside", async () => {
@@ -222,7 +229,11 @@ describe("keys limited to some organizations", () => {
   it("answer NOT_FOUND for an organization out of the limit on update, and change nothing", async () => {
     const key = await t.fixtures.key(t.owner.id, ["organization:write"], { scopedOrganizations: [t.org.id] });
     const admin = await t.fixtures.organization("Admin here", [{ userId: t.owner.id, level: MembershipLevel.ADMIN }]);
-    const res = await t.gql(`mutation($id: ID!) { updateOrganization(input: { id: $id, name: "Hacked" }) { organization { name } } }`, { id: admin.id }, { key });
+    const res = await t.gql(
+      `mutation($id: ID!) { updateOrganization(input: { id: $id, name: "Hacked" }) { organization { name } } }`,
+      { id: admin.id },
+      { key },
+    );
     expectNotFound(res);
     expect((await t.db.prisma.organization.findUniqueOrThrow({ where: { id: admin.id } })).name).toBe("Admin here");
   });

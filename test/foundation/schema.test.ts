@@ -33,7 +33,10 @@ describe("schema.graphql", () => {
   it("follows the mutation convention: one `input`, a payload with userErrors", () => {
     const mutation = getSchema().getMutationType()!;
     for (const field of Object.values(mutation.getFields())) {
-      expect(field.args.map((a) => a.name), field.name).toEqual(["input"]);
+      expect(
+        field.args.map((a) => a.name),
+        field.name,
+      ).toEqual(["input"]);
       const payload = field.type.toString().replace(/!$/, "");
       expect(payload.endsWith("Payload"), field.name).toBe(true);
       const payloadType = getSchema().getType(payload);

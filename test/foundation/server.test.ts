@@ -42,7 +42,9 @@ async function waitFor<T>(what: string, probe: () => T | null, running: Running,
     const value = probe();
     if (value !== null) return value;
     if (exitedEarly || Date.now() > deadline) {
-      throw new Error(`Waited for ${what}; the server ${exitedEarly ? "exited" : "did not answer"}.\nstdout:\n${running.stdout()}\nstderr:\n${running.stderr()}`);
+      throw new Error(
+        `Waited for ${what}; the server ${exitedEarly ? "exited" : "did not answer"}.\nstdout:\n${running.stdout()}\nstderr:\n${running.stderr()}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -184,7 +186,12 @@ describe("the server process", () => {
     await new Promise((r) => setTimeout(r, 300));
 
     server.child.kill("SIGTERM");
-    await waitFor("the shutdown message", () => (/SIGTERM: finishing in-flight requests/.test(server.stdout()) ? true : null), server, 10_000);
+    await waitFor(
+      "the shutdown message",
+      () => (/SIGTERM: finishing in-flight requests/.test(server.stdout()) ? true : null),
+      server,
+      10_000,
+    );
     // No longer accepting...
     const refused = await new Promise<string>((res) => {
       const probe = connect(port, "127.0.0.1");

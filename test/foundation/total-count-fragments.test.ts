@@ -12,7 +12,10 @@ const key = await t.fixtures.key(user.id, ["organization:read"]);
 describe("totalCount through fragments", () => {
   it.each([
     ["directly", `{ viewer { organizations(first: 1) { totalCount } } }`],
-    ["in a named fragment", `{ viewer { organizations(first: 1) { ...Counted } } } fragment Counted on OrganizationConnection { totalCount }`],
+    [
+      "in a named fragment",
+      `{ viewer { organizations(first: 1) { ...Counted } } } fragment Counted on OrganizationConnection { totalCount }`,
+    ],
     [
       "in a fragment of a fragment",
       `{ viewer { ...V } } fragment V on Viewer { organizations(first: 1) { ...Counted } } fragment Counted on OrganizationConnection { pageInfo { hasNextPage } ...Total } fragment Total on OrganizationConnection { totalCount }`,

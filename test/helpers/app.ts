@@ -42,7 +42,11 @@ export interface TestApp {
   app: App;
   db: Database;
   /** Runs a GraphQL operation with the given key (default: the owner's all-scopes key). */
-  gql<T = any>(query: string, variables?: Record<string, unknown>, opts?: { key?: string | null; headers?: Record<string, string> }): Promise<GqlResult<T>>;
+  gql<T = any>(
+    query: string,
+    variables?: Record<string, unknown>,
+    opts?: { key?: string | null; headers?: Record<string, string> },
+  ): Promise<GqlResult<T>>;
   /** POSTs a raw body to /graphql. */
   raw(body: string, headers?: Record<string, string>): Promise<Response>;
   fixtures: Fixtures;

@@ -45,7 +45,8 @@ export async function startPostgresServer(name = "test"): Promise<PostgresServer
   mkdirSync(root, { recursive: true });
   const asRoot = process.getuid?.() === 0;
   // As root, run everything as `nobody`; it needs to reach and own the folder.
-  const run = (cmd: string, args: string[]) => (asRoot ? ["runuser", ["-u", "nobody", "--", cmd, ...args]] : [cmd, args]) as [string, string[]];
+  const run = (cmd: string, args: string[]) =>
+    (asRoot ? ["runuser", ["-u", "nobody", "--", cmd, ...args]] : [cmd, args]) as [string, string[]];
   if (asRoot) {
     chmodSync(root, 0o777);
     for (let dir = resolve(root, ".."); dir !== "/"; dir = resolve(dir, "..")) {
@@ -64,8 +65,22 @@ export async function startPostgresServer(name = "test"): Promise<PostgresServer
   const spawnPostgres = (): ChildProcess =>
     spawn(
       ...run(join(bin, "postgres"), [
-        "-D", dataDir, "-p", String(port), "-h", "127.0.0.1", "-k", root,
-        "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=200",
+        "-D",
+        dataDir,
+        "-p",
+        String(port),
+        "-h",
+        "127.0.0.1",
+        "-k",
+        root,
+        "-c",
+        "fsync=off",
+        "-c",
+        "synchronous_commit=off",
+        "-c",
+        "full_page_writes=off",
+        "-c",
+        "max_connections=200",
       ]),
       { stdio: "ignore", detached: false },
     );

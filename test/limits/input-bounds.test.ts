@@ -93,7 +93,11 @@ describe("documents nested too deep", () => {
     const res = await t.gql(`mutation { updateProject(input: {id: "${id}", extraSettings: ${nestedObject(40)}}) { ${USER_ERRORS} } }`);
     expect(res.status).toBe(200);
     expect(res.data.updateProject.userErrors).toEqual([
-      { field: ["input", "extraSettings"], message: expect.stringContaining(`at most ${config.MAX_JSON_SETTING_DEPTH} levels`), code: "INVALID" },
+      {
+        field: ["input", "extraSettings"],
+        message: expect.stringContaining(`at most ${config.MAX_JSON_SETTING_DEPTH} levels`),
+        code: "INVALID",
+      },
     ]);
     expect(await h.everything()).toBe(before);
   });
@@ -101,11 +105,13 @@ describe("documents nested too deep", () => {
   it("follows MAX_INPUT_NESTING", async () => {
     const app = createApp(t.db, loadConfig({ ...process.env, NODE_ENV: "test", MAX_INPUT_NESTING: "8" }));
     const run = async (query: string) =>
-      (await app.yoga.fetch("http://localhost/graphql", {
-        method: "POST",
-        headers: { "content-type": "application/json", accept: "application/json", authorization: `Bearer ${t.ownerKey}` },
-        body: JSON.stringify({ query }),
-      })).status;
+      (
+        await app.yoga.fetch("http://localhost/graphql", {
+          method: "POST",
+          headers: { "content-type": "application/json", accept: "application/json", authorization: `Bearer ${t.ownerKey}` },
+          body: JSON.stringify({ query }),
+        })
+      ).status;
     expect(await run(`{ project(id: "${id}") { settingsAsOf(at: "2020-01-01T00:00:00Z", scope: [[[[["x"]]]]]) { at } } }`)).toBe(400); // 9 levels
     expect(await run(`{ project(id: "${id}") { settingsAsOf(at: "2020-01-01T00:00:00Z", scope: ["x"]) { at } } }`)).toBe(200); // 5 levels
   });
@@ -118,9 +124,12 @@ describe("variables nested too deep", () => {
       // Written out: JSON.stringify itself overflows the stack on 5,000 levels.
       const json = `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`;
       t.db.counter.reset();
-      const response = await t.raw(`{"query": ${JSON.stringify(UPDATE)}, "variables": {"input": {"id": "${id}", "extraSettings": ${json}}}}`, {
-        authorization: `Bearer ${t.ownerKey}`,
-      });
+      const response = await t.raw(
+        `{"query": ${JSON.stringify(UPDATE)}, "variables": {"input": {"id": "${id}", "extraSettings": ${json}}}}`,
+        {
+          authorization: `Bearer ${t.ownerKey}`,
+        },
+      );
       const res = { status: response.status, sql: t.db.counter.count, ...((await response.json()) as object) } as GqlResult;
       expectRefused(res, "BAD_USER_INPUT");
       expect(res.errors![0].message).toContain(`more than ${config.MAX_INPUT_NESTING} levels`);
@@ -134,7 +143,13 @@ describe("variables nested too deep", () => {
     expect(res.status).toBe(200);
     expect(res.data.updateProject).toEqual({
       project: null,
-      userErrors: [{ field: ["input", "extraSettings"], message: `Must nest at most ${config.MAX_JSON_SETTING_DEPTH} levels of objects and arrays.`, code: "INVALID" }],
+      userErrors: [
+        {
+          field: ["input", "extraSettings"],
+          message: `Must nest at most ${config.MAX_JSON_SETTING_DEPTH} levels of objects and arrays.`,
+          code: "INVALID",
+        },
+      ],
     });
     expect(await h.everything()).toBe(before);
   });
@@ -158,7 +173,11 @@ describe("JSON settings", () => {
     expect(res.status).toBe(200);
     expect(res.data.updateProject.project).toBeNull();
     expect(res.data.updateProject.userErrors).toEqual([
-      { field: ["input", "extraSettings"], message: expect.stringMatching(/^Must be at most 64 KB as JSON; this is \d+ KB\.$/), code: "INVALID" },
+      {
+        field: ["input", "extraSettings"],
+        message: expect.stringMatching(/^Must be at most 64 KB as JSON; this is \d+ KB\.$/),
+        code: "INVALID",
+      },
     ]);
     expect(await h.everything()).toBe(before);
   });
@@ -176,7 +195,10 @@ describe("JSON settings", () => {
     const atDepth = nestedJson(config.MAX_JSON_SETTING_DEPTH);
     const res = await t.gql(UPDATE, { input: { id, extraSettings: atDepth } });
     expect(res.data.updateProject.userErrors).toEqual([]);
-    const stored = (await t.db.prisma.environment.findUniqueOrThrow({ where: { id: p.environment.id } })).settings as Record<string, unknown>;
+    const stored = (await t.db.prisma.environment.findUniqueOrThrow({ where: { id: p.environment.id } })).settings as Record<
+      string,
+      unknown
+    >;
     expect(stored.extraSettings).toEqual(atDepth);
     // Exactly the byte limit passes; one byte more does not.
     const limits = { maxBytes: 100, maxDepth: 16 };
@@ -207,7 +229,10 @@ describe("JSON settings", () => {
   });
 
   it("follows MAX_JSON_SETTING_BYTES and MAX_JSON_SETTING_DEPTH", async () => {
-    const app = createApp(t.db, loadConfig({ ...process.env, NODE_ENV: "test", MAX_JSON_SETTING_BYTES: "1024", MAX_JSON_SETTING_DEPTH: "3" }));
+    const app = createApp(
+      t.db,
+      loadConfig({ ...process.env, NODE_ENV: "test", MAX_JSON_SETTING_BYTES: "1024", MAX_JSON_SETTING_DEPTH: "3" }),
+    );
     try {
       const run = async (extraSettings: unknown) => {
         const res = await app.yoga.fetch("http://localhost/graphql", {
@@ -228,7 +253,8 @@ describe("JSON settings", () => {
 });
 
 describe("the request body", () => {
-  const bigBody = () => JSON.stringify({ query: UPDATE, variables: { input: { id, extraSettings: { blob: "x".repeat(config.MAX_REQUEST_BYTES) } } } });
+  const bigBody = () =>
+    JSON.stringify({ query: UPDATE, variables: { input: { id, extraSettings: { blob: "x".repeat(config.MAX_REQUEST_BYTES) } } } });
 
   function expectTooLarge(status: number, body: { data?: unknown; errors?: { message: string; extensions?: Record<string, unknown> }[] }) {
     expect(status).toBe(413);
@@ -347,7 +373,13 @@ describe("the Node server", () => {
     const before = await h.everything();
     const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = httpRequest(
-        { host: "127.0.0.1", port, method: "POST", path: "/graphql", headers: { "content-type": "application/json", accept: "application/json", authorization: `Bearer ${t.ownerKey}` } },
+        {
+          host: "127.0.0.1",
+          port,
+          method: "POST",
+          path: "/graphql",
+          headers: { "content-type": "application/json", accept: "application/json", authorization: `Bearer ${t.ownerKey}` },
+        },
         (res) => {
           let text = "";
           res.on("data", (c) => (text += c));

@@ -35,7 +35,9 @@ const schema = getSchema();
 const config = loadConfig({ ...process.env, NODE_ENV: "test" });
 
 const { project, environment } = await insertProject(t.db.prisma, t.org.id, "Limits", { timezone: "Europe/Berlin" });
-const role = await t.db.prisma.role.create({ data: { organizationId: t.org.id, name: "Limits role", members: { create: [{ userId: t.owner.id }] } } });
+const role = await t.db.prisma.role.create({
+  data: { organizationId: t.org.id, name: "Limits role", members: { create: [{ userId: t.owner.id }] } },
+});
 
 /** Runs an operation against another app (other limits) on the same database, counting its SQL. */
 async function gqlOn(app: App, query: string, variables?: Record<string, unknown>, key: string | null = t.ownerKey): Promise<GqlResult> {
@@ -77,7 +79,9 @@ function expectOk(res: GqlResult) {
 function modelCost(query: string, variables: Record<string, unknown> = {}): number {
   const doc = parse(query);
   const op = doc.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;
-  const fragments = new Map(doc.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]));
+  const fragments = new Map(
+    doc.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]),
+  );
   const coerced = getVariableValues(schema, op.variableDefinitions ?? [], variables);
   if (coerced.errors) throw coerced.errors[0];
   const cost = (set: SelectionSetNode, type: GraphQLNamedType): number => {
@@ -124,8 +128,17 @@ const BIG = `{ viewer { organizations(first: 100) { nodes { projects(first: 100)
 describe("defaults", () => {
   it("are those the README documents, and come from the environment", () => {
     const defaults = loadConfig({ NODE_ENV: "test" });
-    expect([defaults.MAX_QUERY_DEPTH, defaults.MAX_ALIASES, defaults.MAX_DIRECTIVES, defaults.MAX_TOKENS, defaults.MAX_QUERY_COST]).toEqual([12, 15, 20, 3000, 25000]);
-    const set = loadConfig({ NODE_ENV: "test", MAX_QUERY_DEPTH: "5", MAX_ALIASES: "2", MAX_DIRECTIVES: "3", MAX_TOKENS: "400", MAX_QUERY_COST: "10" });
+    expect([defaults.MAX_QUERY_DEPTH, defaults.MAX_ALIASES, defaults.MAX_DIRECTIVES, defaults.MAX_TOKENS, defaults.MAX_QUERY_COST]).toEqual(
+      [12, 15, 20, 3000, 25000],
+    );
+    const set = loadConfig({
+      NODE_ENV: "test",
+      MAX_QUERY_DEPTH: "5",
+      MAX_ALIASES: "2",
+      MAX_DIRECTIVES: "3",
+      MAX_TOKENS: "400",
+      MAX_QUERY_COST: "10",
+    });
     expect([set.MAX_QUERY_DEPTH, set.MAX_ALIASES, set.MAX_DIRECTIVES, set.MAX_TOKENS, set.MAX_QUERY_COST]).toEqual([5, 2, 3, 400, 10]);
     expect(() => loadConfig({ NODE_ENV: "test", MAX_QUERY_COST: "0" })).toThrow(/MAX_QUERY_COST/);
     expect(() => loadConfig({ NODE_ENV: "test", MAX_QUERY_DEPTH: "deep" })).toThrow(/MAX_QUERY_DEPTH/);
@@ -137,11 +150,16 @@ describe("depth, aliases, directives and tokens", () => {
     const ok = await t.gql(chain(config.MAX_QUERY_DEPTH));
     expectOk(ok);
     expect(ok.data.environment).toBeTruthy();
-    expectRefused(await t.gql(chain(config.MAX_QUERY_DEPTH + 1)), new RegExp(`depth limit of ${config.MAX_QUERY_DEPTH} exceeded, found ${config.MAX_QUERY_DEPTH + 1}`));
+    expectRefused(
+      await t.gql(chain(config.MAX_QUERY_DEPTH + 1)),
+      new RegExp(`depth limit of ${config.MAX_QUERY_DEPTH} exceeded, found ${config.MAX_QUERY_DEPTH + 1}`),
+    );
   });
 
   it("counts the depth through fragments too", async () => {
-    const inner = chain(config.MAX_QUERY_DEPTH + 1).replace(`{ environment(id: ${environment.id}) { `, "").replace(/ } }$/, "");
+    const inner = chain(config.MAX_QUERY_DEPTH + 1)
+      .replace(`{ environment(id: ${environment.id}) { `, "")
+      .replace(/ } }$/, "");
     const res = await t.gql(`{ environment(id: ${environment.id}) { ...E } } fragment E on Environment { ${inner} }`);
     expectRefused(res, /depth limit/);
   });
@@ -161,7 +179,8 @@ describe("depth, aliases, directives and tokens", () => {
   it(`answers MAX_TOKENS (${config.MAX_TOKENS}) tokens and refuses one more before any SQL`, async () => {
     // settingsAsOf ignores unknown scope names: a long list of them is a long, harmless document.
     const tokens = (n: number) => {
-      const base = (k: number) => `{ project(id: ${project.id}) { settingsAsOf(at: "2020-01-01T00:00:00Z", scope: [${'"x" '.repeat(k)}]) { at } } }`;
+      const base = (k: number) =>
+        `{ project(id: ${project.id}) { settingsAsOf(at: "2020-01-01T00:00:00Z", scope: [${'"x" '.repeat(k)}]) { at } } }`;
       const query = base(n - tokenCount(base(0)));
       expect(tokenCount(query)).toBe(n);
       return query;
@@ -200,10 +219,19 @@ describe("cost", () => {
       // scalars only: the object itself
       [`{ project(id: ${project.id}) { name timezone } }`, 1],
       // edges, their nodes and pageInfo are objects too: (edges 1 + node 1) + pageInfo 1 per item
-      [`{ project(id: ${project.id}) { environments(first: 4) { totalCount edges { cursor node { name } } pageInfo { hasNextPage } } } }`, 1 + (1 + 4 * (2 + 1))],
+      [
+        `{ project(id: ${project.id}) { environments(first: 4) { totalCount edges { cursor node { name } } pageInfo { hasNextPage } } } }`,
+        1 + (1 + 4 * (2 + 1)),
+      ],
       // fragments count where they are spread
-      [`{ viewer { ...V } } fragment V on Viewer { organizations(first: 2) { nodes { ... on Organization { name roles(first: 4) { nodes { name } } } } } }`, 14],
-      [`{ a: project(id: ${project.id}) { name } b: role(id: "${role.id}") { name members(first: 3) { nodes { user { email } } } } }`, 1 + 1 + (1 + 3 * (1 + 1))],
+      [
+        `{ viewer { ...V } } fragment V on Viewer { organizations(first: 2) { nodes { ... on Organization { name roles(first: 4) { nodes { name } } } } } }`,
+        14,
+      ],
+      [
+        `{ a: project(id: ${project.id}) { name } b: role(id: "${role.id}") { name members(first: 3) { nodes { user { email } } } } }`,
+        1 + 1 + (1 + 3 * (1 + 1)),
+      ],
     ];
     for (const [query, cost] of cases) {
       expect(modelCost(query), query).toBe(cost);
@@ -255,7 +283,9 @@ describe("cost", () => {
   it("picks the operation named by operationName", async () => {
     const doc = `query Small { viewer { organizations(first: 1) { nodes { name } } } } query Big ${BIG}`;
     const run = (operationName: string) =>
-      t.raw(JSON.stringify({ query: doc, operationName }), { authorization: `Bearer ${t.ownerKey}` }).then(async (r) => ({ status: r.status, ...((await r.json()) as any) }));
+      t
+        .raw(JSON.stringify({ query: doc, operationName }), { authorization: `Bearer ${t.ownerKey}` })
+        .then(async (r) => ({ status: r.status, ...((await r.json()) as any) }));
     const small = await run("Small");
     expect(small.errors).toBeUndefined();
     expect(small.extensions.cost).toEqual({ requested: 3, limit: config.MAX_QUERY_COST });
@@ -291,7 +321,10 @@ describe("limits set by environment variables", () => {
     expectOk(await gqlOn(app, `{ a: viewer { apiKey { label } } }`));
     expectRefused(await gqlOn(app, `{ a: viewer { apiKey { label } } b: viewer { apiKey { label } } }`), /Aliases limit of 1 exceeded/);
     expectOk(await gqlOn(app, `{ viewer { apiKey { label @include(if: true) } } }`));
-    expectRefused(await gqlOn(app, `{ viewer { apiKey { label @include(if: true) scopes @skip(if: false) } } }`), /Directives limit of 1 exceeded/);
+    expectRefused(
+      await gqlOn(app, `{ viewer { apiKey { label @include(if: true) scopes @skip(if: false) } } }`),
+      /Directives limit of 1 exceeded/,
+    );
     expectRefused(await gqlOn(app, `{ viewer { apiKey { ${"label ".repeat(100)} } } }`), /Token limit of 100 exceeded/);
   });
 });
@@ -299,7 +332,14 @@ describe("limits set by environment variables", () => {
 describe("introspection", () => {
   const strict = appWith({ MAX_QUERY_DEPTH: "3", MAX_QUERY_COST: "1" });
   const queries = {
-    "GraphiQL's": getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true, oneOf: true }),
+    "GraphiQL's": getIntrospectionQuery({
+      descriptions: true,
+      specifiedByUrl: true,
+      directiveIsRepeatable: true,
+      schemaDescription: true,
+      inputValueDeprecation: true,
+      oneOf: true,
+    }),
     default: getIntrospectionQuery(),
   };
 
@@ -334,7 +374,12 @@ describe("first/last outside 1..100", () => {
       Object.values(type.getFields())
         .filter((f) => {
           const target = getNamedType(f.type);
-          return f.args.some((a) => a.name === "first") && isObjectType(target) && "edges" in target.getFields() && "pageInfo" in target.getFields();
+          return (
+            f.args.some((a) => a.name === "first") &&
+            isObjectType(target) &&
+            "edges" in target.getFields() &&
+            "pageInfo" in target.getFields()
+          );
         })
         .map((f) => ({ parent: type.name, field: f.name })),
     );
@@ -345,24 +390,27 @@ describe("first/last outside 1..100", () => {
     expect(unreachable, "add a path to PATHS for these parents").toEqual([]);
   });
 
-  it.each(connectionFields.map((c) => [`${c.parent}.${c.field}`, c] as const))("%s refuses first/last 0 and 101 with BAD_USER_INPUT, takes 1 and 100", async (_name, c) => {
-    const query = (args: string) => PATHS[c.parent].query(`${c.field}(${args}) { totalCount }`);
-    for (const args of ["first: 0", "first: 101", "last: 0", "last: 101", "first: -1"]) {
-      const res = await t.gql(query(args));
-      expect(res.errors, `${c.parent}.${c.field}(${args})`).toHaveLength(1);
-      const error = res.errors![0];
-      expect(error.extensions?.code, JSON.stringify(error)).toBe("BAD_USER_INPUT");
-      expect(error.message).toMatch(/between 1 and 100/);
-      expect(error.extensions?.argument).toBe(args.split(":")[0]);
-      expect(error.path?.at(-1)).toBe(c.field);
-    }
-    for (const args of ["first: 1", "first: 100", "last: 1", "last: 100"]) {
-      const res = await t.gql(query(args));
-      expect(res.errors, `${c.parent}.${c.field}(${args}): ${JSON.stringify(res.errors)}`).toBeUndefined();
-    }
-    // Through a variable too.
-    const viaVariable = PATHS[c.parent].query(`${c.field}(first: $n) { totalCount }`).replace(/^\{/, "query($n: Int) {");
-    const res = await t.gql(viaVariable, { n: 101 });
-    expect(res.errors?.[0].extensions?.code).toBe("BAD_USER_INPUT");
-  });
+  it.each(connectionFields.map((c) => [`${c.parent}.${c.field}`, c] as const))(
+    "%s refuses first/last 0 and 101 with BAD_USER_INPUT, takes 1 and 100",
+    async (_name, c) => {
+      const query = (args: string) => PATHS[c.parent].query(`${c.field}(${args}) { totalCount }`);
+      for (const args of ["first: 0", "first: 101", "last: 0", "last: 101", "first: -1"]) {
+        const res = await t.gql(query(args));
+        expect(res.errors, `${c.parent}.${c.field}(${args})`).toHaveLength(1);
+        const error = res.errors![0];
+        expect(error.extensions?.code, JSON.stringify(error)).toBe("BAD_USER_INPUT");
+        expect(error.message).toMatch(/between 1 and 100/);
+        expect(error.extensions?.argument).toBe(args.split(":")[0]);
+        expect(error.path?.at(-1)).toBe(c.field);
+      }
+      for (const args of ["first: 1", "first: 100", "last: 1", "last: 100"]) {
+        const res = await t.gql(query(args));
+        expect(res.errors, `${c.parent}.${c.field}(${args}): ${JSON.stringify(res.errors)}`).toBeUndefined();
+      }
+      // Through a variable too.
+      const viaVariable = PATHS[c.parent].query(`${c.field}(first: $n) { totalCount }`).replace(/^\{/, "query($n: Int) {");
+      const res = await t.gql(viaVariable, { n: 101 });
+      expect(res.errors?.[0].extensions?.code).toBe("BAD_USER_INPUT");
+    },
+  );
 });

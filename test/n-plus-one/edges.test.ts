@@ -78,7 +78,18 @@ interface World {
  */
 async function world(n: number): Promise<World> {
   const owner = await t.fixtures.user();
-  const w: World = { n, key: await t.fixtures.key(owner.id), ownerId: owner.id, orgs: [], users: [], roles: [], projects: [], environments: [], annotations: [], cohorts: [] };
+  const w: World = {
+    n,
+    key: await t.fixtures.key(owner.id),
+    ownerId: owner.id,
+    orgs: [],
+    users: [],
+    roles: [],
+    projects: [],
+    environments: [],
+    annotations: [],
+    cohorts: [],
+  };
   for (let i = 0; i < n; i += 1) {
     const member = await t.fixtures.user();
     const org = await t.fixtures.organization(unique("Edges"), [
@@ -86,7 +97,12 @@ async function world(n: number): Promise<World> {
       { userId: member.id, level: MembershipLevel.ADMIN },
     ]);
     const role = await prisma.role.create({
-      data: { organizationId: org.id, name: unique("Role"), createdById: member.id, members: { create: [{ userId: member.id }, { userId: owner.id }] } },
+      data: {
+        organizationId: org.id,
+        name: unique("Role"),
+        createdById: member.id,
+        members: { create: [{ userId: member.id }, { userId: owner.id }] },
+      },
     });
     await prisma.organization.update({ where: { id: org.id }, data: { defaultRoleId: role.id } });
     const { project, environment } = await insertProject(prisma, org.id, unique("Project"), { timezone: "Europe/Berlin" });
@@ -98,7 +114,9 @@ async function world(n: number): Promise<World> {
     for (const env of [environment, staging]) {
       w.environments.push(env.id);
       const dashboard = await prisma.dashboard.create({ data: { environmentId: env.id, name: unique("Dashboard") } });
-      const insight = await prisma.insight.create({ data: { environmentId: env.id, shortId: unique("ins"), name: "Signups", derivedName: "Pageview count" } });
+      const insight = await prisma.insight.create({
+        data: { environmentId: env.id, shortId: unique("ins"), name: "Signups", derivedName: "Pageview count" },
+      });
       const annotation = await prisma.annotation.create({
         data: {
           organizationId: org.id,
@@ -112,14 +130,29 @@ async function world(n: number): Promise<World> {
         },
       });
       w.annotations.push(annotation.id);
-      const person = await prisma.person.create({ data: { environmentId: env.id, distinctIds: [unique("person")], properties: { email: "p@example.com" } } });
+      const person = await prisma.person.create({
+        data: { environmentId: env.id, distinctIds: [unique("person")], properties: { email: "p@example.com" } },
+      });
       const cohort = await prisma.cohort.create({
-        data: { environmentId: env.id, name: unique("Cohort"), isStatic: true, cohortType: "static", createdById: member.id, persons: { create: [{ personId: person.id }] } },
+        data: {
+          environmentId: env.id,
+          name: unique("Cohort"),
+          isStatic: true,
+          cohortType: "static",
+          createdById: member.id,
+          persons: { create: [{ personId: person.id }] },
+        },
       });
       w.cohorts.push(cohort.id);
-      await prisma.productIntent.create({ data: { environmentId: env.id, productType: "product_analytics", contexts: { "onboarding product selected - primary": 1 } } });
-      await prisma.groupTypeMapping.create({ data: { environmentId: env.id, groupType: "company", groupTypeIndex: 0, nameSingular: "Company", namePlural: "Companies" } });
-      await prisma.eventIngestionRestriction.create({ data: { token: env.apiToken, restrictionType: "skip_person_processing", distinctIds: ["a"] } });
+      await prisma.productIntent.create({
+        data: { environmentId: env.id, productType: "product_analytics", contexts: { "onboarding product selected - primary": 1 } },
+      });
+      await prisma.groupTypeMapping.create({
+        data: { environmentId: env.id, groupType: "company", groupTypeIndex: 0, nameSingular: "Company", namePlural: "Companies" },
+      });
+      await prisma.eventIngestionRestriction.create({
+        data: { token: env.apiToken, restrictionType: "skip_person_processing", distinctIds: ["a"] },
+      });
       for (const [createdAt, before, after] of [
         [new Date("2020-06-01T00:00:00Z"), "UTC", "Europe/Paris"],
         [new Date(), "Europe/Paris", "Europe/Berlin"],
@@ -167,7 +200,8 @@ function argsFor(parent: string, field: GraphQLField<unknown, unknown>): string 
   const known = EDGE_ARGS[`${parent}.${field.name}`];
   if (known) return known;
   const required = field.args.filter((a) => isNonNullType(a.type) && a.defaultValue === undefined);
-  if (required.length) throw new Error(`${parent}.${field.name} needs arguments (${required.map((a) => a.name).join(", ")}): add them to EDGE_ARGS.`);
+  if (required.length)
+    throw new Error(`${parent}.${field.name} needs arguments (${required.map((a) => a.name).join(", ")}): add them to EDGE_ARGS.`);
   return isConnectionType(getNamedType(field.type)) ? "(first: 5)" : "";
 }
 
@@ -190,7 +224,12 @@ class Doc {
     throw new Error(`No selection for ${type.name}`);
   }
   finish(body: string): string {
-    const fragments = [...this.fragments].map((name) => `fragment L_${name} on ${name} { ${leavesOf(objectType(name)).map((f) => f.name).join(" ")} }`);
+    const fragments = [...this.fragments].map(
+      (name) =>
+        `fragment L_${name} on ${name} { ${leavesOf(objectType(name))
+          .map((f) => f.name)
+          .join(" ")} }`,
+    );
     return [body, ...fragments].join("\n");
   }
 }
@@ -247,7 +286,12 @@ const PATHS: Record<string, Path[]> = {
   User: [viaNodes("User", (w) => w.users)],
   Role: [
     viaNodes("Role", (w) => w.roles),
-    { name: "viewer.organizations.roles", body: (sel) => ORGS(`roles(first: 1) { nodes { ${sel} } }`), parents: (data) => orgNodes(data).flatMap((o) => o.roles.nodes), expected: (w) => w.n },
+    {
+      name: "viewer.organizations.roles",
+      body: (sel) => ORGS(`roles(first: 1) { nodes { ${sel} } }`),
+      parents: (data) => orgNodes(data).flatMap((o) => o.roles.nodes),
+      expected: (w) => w.n,
+    },
   ],
   RoleMember: [
     {
@@ -259,7 +303,12 @@ const PATHS: Record<string, Path[]> = {
   ],
   Project: [
     viaNodes("Project", (w) => w.projects),
-    { name: "viewer.organizations.projects", body: (sel) => ORGS(`projects(first: 1) { nodes { ${sel} } }`), parents: projectNodes, expected: (w) => w.n },
+    {
+      name: "viewer.organizations.projects",
+      body: (sel) => ORGS(`projects(first: 1) { nodes { ${sel} } }`),
+      parents: projectNodes,
+      expected: (w) => w.n,
+    },
   ],
   Environment: [
     viaNodes("Environment", (w) => w.environments),
@@ -274,7 +323,8 @@ const PATHS: Record<string, Path[]> = {
     viaNodes("Annotation", (w) => w.annotations),
     {
       name: "viewer.organizations.projects.environments.annotations",
-      body: (sel) => ORGS(`projects(first: 1) { nodes { environments(first: 2) { nodes { annotations(first: 5) { nodes { ${sel} } } } } } }`),
+      body: (sel) =>
+        ORGS(`projects(first: 1) { nodes { environments(first: 2) { nodes { annotations(first: 5) { nodes { ${sel} } } } } } }`),
       parents: (data) => envNodes(data).flatMap((e) => e.annotations.nodes),
       expected: (w) => 2 * w.n,
     },
@@ -405,7 +455,8 @@ interface EdgeCase {
 
 function present(type: GraphQLOutputType, value: any): boolean {
   if (value == null) return false;
-  if (isConnectionType(getNamedType(type))) return value.totalCount > 0 && value.nodes.length > 0 && value.edges.length === value.nodes.length;
+  if (isConnectionType(getNamedType(type)))
+    return value.totalCount > 0 && value.nodes.length > 0 && value.edges.length === value.nodes.length;
   const nullable = isNonNullType(type) ? type.ofType : type;
   if (isListType(nullable)) return value.length > 0;
   return true;
@@ -448,7 +499,11 @@ describe("authentication", () => {
     expect(res.errors).toBeUndefined();
     expect(res.sql).toBe(1);
     // And authorization reuses the memberships loaded with the key: 50 organizations' levels, no further statement.
-    const levels = await t.gql(`query($ids: [ID!]!) { nodes(ids: $ids) { ... on Organization { membershipLevel } } }`, { ids: w.orgs.map((id) => encodeId("Organization", id)) }, { key: w.key });
+    const levels = await t.gql(
+      `query($ids: [ID!]!) { nodes(ids: $ids) { ... on Organization { membershipLevel } } }`,
+      { ids: w.orgs.map((id) => encodeId("Organization", id)) },
+      { key: w.key },
+    );
     expect(levels.errors).toBeUndefined();
     expect(levels.data.nodes.map((o: any) => o.membershipLevel)).toEqual(w.orgs.map(() => "OWNER"));
     expect(levels.sql).toBe(2); // authentication + the organizations
@@ -464,7 +519,9 @@ describe("every edge costs the same statements for 1, 10 and 50 parents", () => 
       expect(res.errors, `${n} parents: ${JSON.stringify(res.errors)}`).toBeUndefined();
       const parents = c.path.parents(res.data);
       expect(parents, `parents for n = ${n}`).toHaveLength(c.path.expected(w));
-      if (c.present) for (const p of parents) expect(c.present(p), `${c.edge} is empty for a parent (n = ${n}): ${JSON.stringify(p).slice(0, 300)}`).toBe(true);
+      if (c.present)
+        for (const p of parents)
+          expect(c.present(p), `${c.edge} is empty for a parent (n = ${n}): ${JSON.stringify(p).slice(0, 300)}`).toBe(true);
       counts.push(res.sql);
     }
     report.push(`${c.edge} via ${c.path.name}: ${counts.join(" / ")}`);

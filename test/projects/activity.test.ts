@@ -47,15 +47,26 @@ describe("Project.activity and Environment.activity", () => {
     expect([...times].sort((a, b) => b - a)).toEqual(times);
     expect(nodes[2]).toMatchObject({
       activity: "updated",
-      detail: { name: p.project.name, context: null, changes: [{ type: "Project", action: "changed", field: "timezone", before: "UTC", after: "Europe/Madrid" }] },
+      detail: {
+        name: p.project.name,
+        context: null,
+        changes: [{ type: "Project", action: "changed", field: "timezone", before: "UTC", after: "Europe/Madrid" }],
+      },
     });
-    expect(nodes[1].detail.changes).toEqual([{ type: "Project", action: "changed", field: "sessionRecordingOptIn", before: false, after: true }]);
-    expect(nodes[0].detail).toMatchObject({ name: "Logged staging", changes: [{ type: "Team", action: "changed", field: "timezone", before: "UTC", after: "Asia/Seoul" }] });
+    expect(nodes[1].detail.changes).toEqual([
+      { type: "Project", action: "changed", field: "sessionRecordingOptIn", before: false, after: true },
+    ]);
+    expect(nodes[0].detail).toMatchObject({
+      name: "Logged staging",
+      changes: [{ type: "Team", action: "changed", field: "timezone", before: "UTC", after: "Asia/Seoul" }],
+    });
     // the environment lists only its own
     expect(data.environment.activity.totalCount).toBe(1);
     expect(data.environment.activity.nodes[0].id).toBe(nodes[0].id);
     // the primary environment lists the project's changes (they are its settings)
-    const primary = await h.ok(`query($env: ID!, $first: Int, $after: String) { environment(id: $env) { ${ACTIVITY} } }`, { env: String(p.project.id) });
+    const primary = await h.ok(`query($env: ID!, $first: Int, $after: String) { environment(id: $env) { ${ACTIVITY} } }`, {
+      env: String(p.project.id),
+    });
     expect(primary.environment.activity.nodes.map((n: any) => n.id)).toEqual([nodes[1].id, nodes[2].id]);
   });
 
@@ -78,7 +89,11 @@ describe("Project.activity and Environment.activity", () => {
   it("can be read by a plain member", async () => {
     const p = await h.project();
     await mutate(UPDATE, { id: String(p.project.id), timezone: "Europe/Lisbon" });
-    const data = await h.ok(`query($id: ID!, $first: Int, $after: String) { project(id: $id) { ${ACTIVITY} } }`, { id: String(p.project.id) }, member.key);
+    const data = await h.ok(
+      `query($id: ID!, $first: Int, $after: String) { project(id: $id) { ${ACTIVITY} } }`,
+      { id: String(p.project.id) },
+      member.key,
+    );
     expect(data.project.activity.totalCount).toBe(1);
   });
 });
@@ -151,17 +166,24 @@ const id = String(p.project.id);
 
 /** The project's current settings, shaped as a SettingsSnapshot. */
 async function current() {
-  const { project } = await h.ok(`query($id: ID!) { project(id: $id) { ${SETTINGS} logsConfig { logsDistinctIdAttributeKeys logsSessionIdAttributeKeys } } }`, { id });
+  const { project } = await h.ok(
+    `query($id: ID!) { project(id: $id) { ${SETTINGS} logsConfig { logsDistinctIdAttributeKeys logsSessionIdAttributeKeys } } }`,
+    { id },
+  );
   const { logsConfig, ...rest } = project;
   return { ...rest, ...logsConfig };
 }
 async function asOf(at: string, scope?: string[], target = `project(id: $id)`, vars: Record<string, unknown> = { id }) {
-  const data = await h.ok(`query($id: ID!, $at: DateTime!, $scope: [String!]) { x: ${target} { settingsAsOf(at: $at, scope: $scope) { at ${SNAPSHOT} } } }`, { ...vars, at, scope });
+  const data = await h.ok(
+    `query($id: ID!, $at: DateTime!, $scope: [String!]) { x: ${target} { settingsAsOf(at: $at, scope: $scope) { at ${SNAPSHOT} } } }`,
+    { ...vars, at, scope },
+  );
   const { at: echoed, ...values } = data.x.settingsAsOf;
   expect(new Date(echoed).getTime()).toBe(new Date(at).getTime());
   return values;
 }
-const latestEntryTime = async () => (await prisma.activityLog.findFirstOrThrow({ where: { environmentId: p.project.id }, orderBy: { createdAt: "desc" } })).createdAt;
+const latestEntryTime = async () =>
+  (await prisma.activityLog.findFirstOrThrow({ where: { environmentId: p.project.id }, orderBy: { createdAt: "desc" } })).createdAt;
 
 // A sequence of changes, each at its own instant; after each we keep the settings and the entry's timestamp.
 const initial = await current();
@@ -189,7 +211,11 @@ for (const [query, input, key] of steps) {
 describe("settingsAsOf", () => {
   it("returns exactly the settings of each instant of the sequence", async () => {
     expect(new Set(states.map((s) => s.at.getTime())).size).toBe(states.length);
-    expect(initial).toMatchObject({ timezone: "UTC", appUrls: ["https://start.example.com"], logsDistinctIdAttributeKeys: ["posthogDistinctId"] });
+    expect(initial).toMatchObject({
+      timezone: "UTC",
+      appUrls: ["https://start.example.com"],
+      logsDistinctIdAttributeKeys: ["posthogDistinctId"],
+    });
     for (const [i, state] of states.entries()) {
       expect(await asOf(state.at.toISOString()), `at step ${i + 1}`).toEqual(state.settings);
     }
@@ -223,7 +249,14 @@ describe("settingsAsOf", () => {
   it("limits to the scope, by GraphQL or PostHog name, ignoring unknown names", async () => {
     const at = states[4].at.toISOString();
     const full = states[4].settings;
-    const scoped = await asOf(at, ["timezone", "week_start_day", "sessionRecordingSampleRate", "logs_distinct_id_attribute_keys", "no_such_setting", "secret_api_token"]);
+    const scoped = await asOf(at, [
+      "timezone",
+      "week_start_day",
+      "sessionRecordingSampleRate",
+      "logs_distinct_id_attribute_keys",
+      "no_such_setting",
+      "secret_api_token",
+    ]);
     expect(scoped).toEqual({
       timezone: full.timezone,
       weekStartDay: full.weekStartDay,
@@ -247,14 +280,23 @@ describe("settingsAsOf", () => {
   it("rebuilds a further environment from its own entries only", async () => {
     const q = `environment(id: $id)`;
     const envId = String(other.id);
-    expect(await asOf(new Date(states[0].at.getTime() - 1).toISOString(), ["timezone", "weekStartDay"], q, { id: envId })).toMatchObject({ timezone: "UTC", weekStartDay: null });
-    expect(await asOf(new Date().toISOString(), ["timezone", "weekStartDay"], q, { id: envId })).toMatchObject({ timezone: "America/Chicago", weekStartDay: "SUNDAY" });
+    expect(await asOf(new Date(states[0].at.getTime() - 1).toISOString(), ["timezone", "weekStartDay"], q, { id: envId })).toMatchObject({
+      timezone: "UTC",
+      weekStartDay: null,
+    });
+    expect(await asOf(new Date().toISOString(), ["timezone", "weekStartDay"], q, { id: envId })).toMatchObject({
+      timezone: "America/Chicago",
+      weekStartDay: "SUNDAY",
+    });
   });
 
   it("refuses a malformed instant and requires one", async () => {
     const bad = await t.gql(`query($id: ID!) { project(id: $id) { settingsAsOf(at: "yesterday") { timezone } } }`, { id });
     expect(bad.errors?.[0].extensions?.code).toMatch(/GRAPHQL_VALIDATION_FAILED|BAD_USER_INPUT/);
-    const badVar = await t.gql(`query($id: ID!, $at: DateTime!) { project(id: $id) { settingsAsOf(at: $at) { timezone } } }`, { id, at: "2025-13-45T00:00:00Z" });
+    const badVar = await t.gql(`query($id: ID!, $at: DateTime!) { project(id: $id) { settingsAsOf(at: $at) { timezone } } }`, {
+      id,
+      at: "2025-13-45T00:00:00Z",
+    });
     expect(badVar.errors?.[0].extensions?.code).toBe("BAD_USER_INPUT");
     const missing = await t.gql(`query($id: ID!) { project(id: $id) { settingsAsOf { timezone } } }`, { id });
     expect(missing.errors?.[0].extensions?.code).toBe("GRAPHQL_VALIDATION_FAILED");

@@ -60,7 +60,9 @@ describe("another organization's projects and environments", () => {
       const res = await h.fails("NOT_FOUND", `query($id: ID!) { node(id: $id) { id } }`, { id });
       expect(res.data).toEqual({ node: null });
     }
-    const res = await t.gql(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids: [projectGid(one.project.id), projectGid(theirs.project.id)] });
+    const res = await t.gql(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, {
+      ids: [projectGid(one.project.id), projectGid(theirs.project.id)],
+    });
     expect(res.data.nodes).toEqual([{ id: projectGid(one.project.id) }, null]);
     expect(res.errors?.map((e) => e.extensions?.code)).toEqual(["NOT_FOUND"]);
   });
@@ -68,11 +70,15 @@ describe("another organization's projects and environments", () => {
   it("answer exactly like ids that do not exist", async () => {
     const theirsRes = await t.gql(`query($id: ID!) { project(id: $id) { name } }`, { id: String(theirs.project.id) });
     const unknown = await t.gql(`query($id: ID!) { project(id: $id) { name } }`, { id: "2147483000" });
-    expect(theirsRes.errors![0].message.replace(String(theirs.project.id), "X")).toBe(unknown.errors![0].message.replace("2147483000", "X"));
+    expect(theirsRes.errors![0].message.replace(String(theirs.project.id), "X")).toBe(
+      unknown.errors![0].message.replace("2147483000", "X"),
+    );
   });
 
   it("are not listed under any organization the caller can see", async () => {
-    const data = await h.ok(`{ viewer { organizations(first: 10) { nodes { projects(first: 100) { nodes { databaseId environments { nodes { databaseId } } } } } } } }`);
+    const data = await h.ok(
+      `{ viewer { organizations(first: 10) { nodes { projects(first: 100) { nodes { databaseId environments { nodes { databaseId } } } } } } } }`,
+    );
     const ids = JSON.stringify(data);
     expect(ids).not.toContain(`"databaseId":${theirs.project.id}}`);
     expect(ids).not.toContain(`"databaseId":${theirEnv.id}}`);
@@ -96,9 +102,13 @@ describe("another organization's projects and environments", () => {
   });
 
   it("cannot be the target of a move", async () => {
-    const payload = await h.refused(`mutation($input: ChangeProjectOrganizationInput!) { changeProjectOrganization(input: $input) { ${USER_ERRORS} } }`, "changeProjectOrganization", {
-      input: { id: String(one.project.id), organizationId: orgGid(theirOrg.id) },
-    });
+    const payload = await h.refused(
+      `mutation($input: ChangeProjectOrganizationInput!) { changeProjectOrganization(input: $input) { ${USER_ERRORS} } }`,
+      "changeProjectOrganization",
+      {
+        input: { id: String(one.project.id), organizationId: orgGid(theirOrg.id) },
+      },
+    );
     expect(payload.userErrors[0].code).toBe("NOT_FOUND");
   });
 });
@@ -113,13 +123,16 @@ describe("scopes", () => {
     expect(res.errors?.[0].extensions?.code).toBe("FORBIDDEN");
   });
 
-  it.each([...PROJECT_MUTATIONS, ...ENVIRONMENT_MUTATIONS])("refuses %s to a project:read key with FORBIDDEN, writing nothing", async (name, input, vars) => {
-    const key = await t.fixtures.key(t.owner.id, ["project:read", "organization:write"]);
-    const before = await h.everything();
-    const id = name.includes("Environment") && name !== "createEnvironment" ? String(oneEnv.id) : String(one.project.id);
-    await h.fails("FORBIDDEN", mutation(name, input), { input: vars(id) }, key);
-    expect(await h.everything()).toBe(before);
-  });
+  it.each([...PROJECT_MUTATIONS, ...ENVIRONMENT_MUTATIONS])(
+    "refuses %s to a project:read key with FORBIDDEN, writing nothing",
+    async (name, input, vars) => {
+      const key = await t.fixtures.key(t.owner.id, ["project:read", "organization:write"]);
+      const before = await h.everything();
+      const id = name.includes("Environment") && name !== "createEnvironment" ? String(oneEnv.id) : String(one.project.id);
+      await h.fails("FORBIDDEN", mutation(name, input), { input: vars(id) }, key);
+      expect(await h.everything()).toBe(before);
+    },
+  );
 
   it("answers UNAUTHENTICATED without a key", async () => {
     const res = await t.gql(`query($id: ID!) { project(id: $id) { name } }`, { id: String(one.project.id) }, { key: null });
@@ -134,24 +147,46 @@ describe("scopes", () => {
 describe("keys limited to some projects (scopedTeams)", () => {
   it("see only those projects and their environments", async () => {
     const key = await t.fixtures.key(t.owner.id, ["*"], { scopedTeams: [one.project.id] });
-    expect((await h.ok(`query($id: ID!) { project(id: $id) { name } }`, { id: String(one.project.id) }, key)).project.name).toBe("Project One");
-    expect((await h.ok(`query($id: ID!) { environment(id: $id) { name } }`, { id: String(oneEnv.id) }, key)).environment.name).toBe("One staging");
+    expect((await h.ok(`query($id: ID!) { project(id: $id) { name } }`, { id: String(one.project.id) }, key)).project.name).toBe(
+      "Project One",
+    );
+    expect((await h.ok(`query($id: ID!) { environment(id: $id) { name } }`, { id: String(oneEnv.id) }, key)).environment.name).toBe(
+      "One staging",
+    );
     await h.fails("NOT_FOUND", `query($id: ID!) { project(id: $id) { name } }`, { id: String(two.project.id) }, key);
     await h.fails("NOT_FOUND", `query($id: ID!) { environment(id: $id) { name } }`, { id: String(two.environment.id) }, key);
     await h.fails("NOT_FOUND", `query($id: ID!) { node(id: $id) { id } }`, { id: projectGid(two.project.id) }, key);
-    const list = await h.ok(`query($id: ID!) { organization(id: $id) { projects { totalCount nodes { name environments { totalCount } } } } }`, { id: t.org.id }, key);
+    const list = await h.ok(
+      `query($id: ID!) { organization(id: $id) { projects { totalCount nodes { name environments { totalCount } } } } }`,
+      { id: t.org.id },
+      key,
+    );
     expect(list.organization.projects).toEqual({ totalCount: 1, nodes: [{ name: "Project One", environments: { totalCount: 2 } }] });
   });
 
   it("cannot change the other projects", async () => {
     const key = await t.fixtures.key(t.owner.id, ["*"], { scopedTeams: [one.project.id] });
     const before = await h.everything();
-    await h.fails("NOT_FOUND", mutation("updateProject", "UpdateProjectInput"), { input: { id: String(two.project.id), timezone: "Europe/Paris" } }, key);
+    await h.fails(
+      "NOT_FOUND",
+      mutation("updateProject", "UpdateProjectInput"),
+      { input: { id: String(two.project.id), timezone: "Europe/Paris" } },
+      key,
+    );
     await h.fails("NOT_FOUND", mutation("deleteProject", "DeleteProjectInput"), { input: { id: String(two.project.id) } }, key);
-    await h.fails("NOT_FOUND", mutation("resetEnvironmentToken", "ResetEnvironmentTokenInput"), { input: { id: String(two.environment.id) } }, key);
+    await h.fails(
+      "NOT_FOUND",
+      mutation("resetEnvironmentToken", "ResetEnvironmentTokenInput"),
+      { input: { id: String(two.environment.id) } },
+      key,
+    );
     expect(await h.everything()).toBe(before);
     // but can change its own
-    const { updateProject } = await h.ok(mutation("updateProject", "UpdateProjectInput"), { input: { id: String(one.project.id), timezone: "Europe/Paris" } }, key);
+    const { updateProject } = await h.ok(
+      mutation("updateProject", "UpdateProjectInput"),
+      { input: { id: String(one.project.id), timezone: "Europe/Paris" } },
+      key,
+    );
     expect(updateProject.userErrors).toEqual([]);
   });
 
@@ -160,7 +195,9 @@ describe("keys limited to some projects (scopedTeams)", () => {
     const secondProject = await h.project({}, "In second", second.id);
     const key = await t.fixtures.key(t.owner.id, ["*"], { scopedOrganizations: [second.id] });
     await h.fails("NOT_FOUND", `query($id: ID!) { project(id: $id) { name } }`, { id: String(one.project.id) }, key);
-    expect((await h.ok(`query($id: ID!) { project(id: $id) { name } }`, { id: String(secondProject.project.id) }, key)).project.name).toBe("In second");
+    expect((await h.ok(`query($id: ID!) { project(id: $id) { name } }`, { id: String(secondProject.project.id) }, key)).project.name).toBe(
+      "In second",
+    );
   });
 });
 
@@ -194,34 +231,68 @@ describe("bad input", () => {
   });
 
   it.each([0, 101, -1])("refuses first: %d on projects, environments and activity with BAD_USER_INPUT", async (first) => {
-    await h.fails("BAD_USER_INPUT", `query($id: ID!, $first: Int) { organization(id: $id) { projects(first: $first) { totalCount } } }`, { id: t.org.id, first });
-    await h.fails("BAD_USER_INPUT", `query($id: ID!, $first: Int) { project(id: $id) { environments(first: $first) { totalCount } } }`, { id: String(one.project.id), first });
-    await h.fails("BAD_USER_INPUT", `query($id: ID!, $first: Int) { project(id: $id) { activity(first: $first) { totalCount } } }`, { id: String(one.project.id), first });
-    await h.fails("BAD_USER_INPUT", `query($id: ID!, $first: Int) { environment(id: $id) { activity(first: $first) { totalCount } } }`, { id: String(oneEnv.id), first });
+    await h.fails("BAD_USER_INPUT", `query($id: ID!, $first: Int) { organization(id: $id) { projects(first: $first) { totalCount } } }`, {
+      id: t.org.id,
+      first,
+    });
+    await h.fails("BAD_USER_INPUT", `query($id: ID!, $first: Int) { project(id: $id) { environments(first: $first) { totalCount } } }`, {
+      id: String(one.project.id),
+      first,
+    });
+    await h.fails("BAD_USER_INPUT", `query($id: ID!, $first: Int) { project(id: $id) { activity(first: $first) { totalCount } } }`, {
+      id: String(one.project.id),
+      first,
+    });
+    await h.fails("BAD_USER_INPUT", `query($id: ID!, $first: Int) { environment(id: $id) { activity(first: $first) { totalCount } } }`, {
+      id: String(oneEnv.id),
+      first,
+    });
   });
 
   it("accepts first: 1 and first: 100", async () => {
     for (const first of [1, 100]) {
-      await h.ok(`query($id: ID!, $first: Int) { organization(id: $id) { projects(first: $first) { totalCount } } project(id: "${one.project.id}") { environments(first: $first) { totalCount } activity(first: $first) { totalCount } } }`, { id: t.org.id, first });
+      await h.ok(
+        `query($id: ID!, $first: Int) { organization(id: $id) { projects(first: $first) { totalCount } } project(id: "${one.project.id}") { environments(first: $first) { totalCount } activity(first: $first) { totalCount } } }`,
+        { id: t.org.id, first },
+      );
     }
   });
 
   it("refuses first with last, and a search over 200 characters", async () => {
-    await h.fails("BAD_USER_INPUT", `query($id: ID!) { organization(id: $id) { projects(first: 1, last: 1) { totalCount } } }`, { id: t.org.id });
-    await h.fails("BAD_USER_INPUT", `query($id: ID!, $s: String) { organization(id: $id) { projects(search: $s) { totalCount } } }`, { id: t.org.id, s: "x".repeat(201) });
-    await h.fails("BAD_USER_INPUT", `query($id: ID!) { organization(id: $id) { projects(after: "garbage") { totalCount } } }`, { id: t.org.id });
+    await h.fails("BAD_USER_INPUT", `query($id: ID!) { organization(id: $id) { projects(first: 1, last: 1) { totalCount } } }`, {
+      id: t.org.id,
+    });
+    await h.fails("BAD_USER_INPUT", `query($id: ID!, $s: String) { organization(id: $id) { projects(search: $s) { totalCount } } }`, {
+      id: t.org.id,
+      s: "x".repeat(201),
+    });
+    await h.fails("BAD_USER_INPUT", `query($id: ID!) { organization(id: $id) { projects(after: "garbage") { totalCount } } }`, {
+      id: t.org.id,
+    });
   });
 
   it.each([
     ["an object as an ID", `query($id: ID!) { project(id: $id) { name } }`, { id: { a: 1 } }],
     ["a missing required variable", `query($id: ID!) { project(id: $id) { name } }`, {}],
-    ["a string as an Int", `query($id: ID!, $first: Int) { project(id: $id) { environments(first: $first) { totalCount } } }`, { id: "1", first: "ten" }],
+    [
+      "a string as an Int",
+      `query($id: ID!, $first: Int) { project(id: $id) { environments(first: $first) { totalCount } } }`,
+      { id: "1", first: "ten" },
+    ],
     ["a number as a String in an input", mutation("updateProject", "UpdateProjectInput"), { input: { id: "1", timezone: 5 } }],
-    ["a string as an Int in an input", mutation("updateProject", "UpdateProjectInput"), { input: { id: "1", sessionRecordingMinimumDurationMilliseconds: "abc" } }],
+    [
+      "a string as an Int in an input",
+      mutation("updateProject", "UpdateProjectInput"),
+      { input: { id: "1", sessionRecordingMinimumDurationMilliseconds: "abc" } },
+    ],
     ["a string as a Boolean in an input", mutation("updateProject", "UpdateProjectInput"), { input: { id: "1", anonymizeIps: "yes" } }],
     ["an unknown input field", mutation("updateProject", "UpdateProjectInput"), { input: { id: "1", apiToken: "phc_x" } }],
     ["a missing input field", mutation("createProject", "CreateProjectInput"), { input: { organizationId: "x" } }],
-    ["a DateTime that is not one", `query($at: DateTime!) { project(id: "1") { settingsAsOf(at: $at) { timezone } } }`, { at: "not a date" }],
+    [
+      "a DateTime that is not one",
+      `query($at: DateTime!) { project(id: "1") { settingsAsOf(at: $at) { timezone } } }`,
+      { at: "not a date" },
+    ],
   ])("answers %s with BAD_USER_INPUT, writing nothing", async (_what, query, variables) => {
     const before = await h.everything();
     const res = await t.gql(query, variables as Record<string, unknown>);
@@ -232,7 +303,13 @@ describe("bad input", () => {
   });
 
   it("answers read-only fields in an input document with GRAPHQL_VALIDATION_FAILED", async () => {
-    for (const field of ["apiToken: \"phc_x\"", "secretApiToken: \"phs_x\"", "liveEventsToken: \"x\"", "effectiveMembershipLevel: ADMIN", "groupTypes: []"]) {
+    for (const field of [
+      'apiToken: "phc_x"',
+      'secretApiToken: "phs_x"',
+      'liveEventsToken: "x"',
+      "effectiveMembershipLevel: ADMIN",
+      "groupTypes: []",
+    ]) {
       const res = await t.gql(`mutation { updateProject(input: { id: "${one.project.id}", ${field} }) { ${USER_ERRORS} } }`);
       expect(res.errors?.[0].extensions?.code, field).toBe("GRAPHQL_VALIDATION_FAILED");
     }

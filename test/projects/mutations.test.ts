@@ -27,10 +27,17 @@ const settingsOf = async (id: number) => (await envRow(id)).settings as Record<s
 
 describe("createProject", () => {
   it("creates a project with its primary environment (same id) and fresh tokens", async () => {
-    const { createProject } = await h.ok(CREATE, { input: { organizationId: orgGid(t.org.id), name: "  Created One  ", productDescription: "A shop", timezone: "Asia/Tokyo" } });
+    const { createProject } = await h.ok(CREATE, {
+      input: { organizationId: orgGid(t.org.id), name: "  Created One  ", productDescription: "A shop", timezone: "Asia/Tokyo" },
+    });
     expect(createProject.userErrors).toEqual([]);
     const p = createProject.project;
-    expect(p).toMatchObject({ name: "Created One", productDescription: "A shop", timezone: "Asia/Tokyo", organization: { id: orgGid(t.org.id) } });
+    expect(p).toMatchObject({
+      name: "Created One",
+      productDescription: "A shop",
+      timezone: "Asia/Tokyo",
+      organization: { id: orgGid(t.org.id) },
+    });
     expect(p.apiToken).toMatch(PUBLIC_TOKEN);
     expect(p.secretApiToken).toMatch(SECRET_TOKEN);
     expect(p.secretApiTokenBackup).toBeNull();
@@ -38,12 +45,23 @@ describe("createProject", () => {
     const row = await prisma.project.findUniqueOrThrow({ where: { id: p.databaseId } });
     expect(row).toMatchObject({ organizationId: t.org.id, name: "Created One", isPendingDeletion: false });
     const env = await envRow(p.databaseId);
-    expect(env).toMatchObject({ projectId: p.databaseId, organizationId: t.org.id, apiToken: p.apiToken, secretApiToken: p.secretApiToken });
+    expect(env).toMatchObject({
+      projectId: p.databaseId,
+      organizationId: t.org.id,
+      apiToken: p.apiToken,
+      secretApiToken: p.secretApiToken,
+    });
     expect((env.settings as Record<string, unknown>).timezone).toBe("Asia/Tokyo");
     // one activity entry, with field-level changes and no secret in clear
     const entries = await h.activityOf({ projectId: p.databaseId });
     expect(entries).toHaveLength(1);
-    expect(entries[0]).toMatchObject({ activity: "created", scope: "Project", itemId: String(p.databaseId), userId: t.owner.id, organizationId: t.org.id });
+    expect(entries[0]).toMatchObject({
+      activity: "created",
+      scope: "Project",
+      itemId: String(p.databaseId),
+      userId: t.owner.id,
+      organizationId: t.org.id,
+    });
     const changes = (entries[0].detail as any).changes;
     expect(changes).toContainEqual({ type: "Project", action: "created", field: "name", before: null, after: "Created One" });
     expect(changes).toContainEqual({ type: "Project", action: "created", field: "productDescription", before: null, after: "A shop" });
@@ -102,7 +120,13 @@ describe("createProject", () => {
   it("reports every invalid field at once and writes nothing", async () => {
     const before = await h.everything();
     const payload = await h.refused(CREATE, "createProject", {
-      input: { organizationId: t.org.id, name: "   ", productDescription: "x".repeat(1001), timezone: "Mars/Olympus", sessionRecordingSampleRate: "2" },
+      input: {
+        organizationId: t.org.id,
+        name: "   ",
+        productDescription: "x".repeat(1001),
+        timezone: "Mars/Olympus",
+        sessionRecordingSampleRate: "2",
+      },
     });
     expect(payload.userErrors.map((e: any) => e.field.join("."))).toEqual(
       expect.arrayContaining(["input.name", "input.productDescription", "input.timezone", "input.sessionRecordingSampleRate"]),
@@ -131,20 +155,46 @@ describe("createProject", () => {
 describe("updateProject", () => {
   it("lets a member change member-level settings", async () => {
     const p = await h.project();
-    const { updateProject } = await h.ok(UPDATE, { input: { id: String(p.project.id), sessionRecordingOptIn: true, completedSnippetOnboarding: true, hasCompletedOnboardingFor: { product_analytics: true } } }, member.key);
+    const { updateProject } = await h.ok(
+      UPDATE,
+      {
+        input: {
+          id: String(p.project.id),
+          sessionRecordingOptIn: true,
+          completedSnippetOnboarding: true,
+          hasCompletedOnboardingFor: { product_analytics: true },
+        },
+      },
+      member.key,
+    );
     expect(updateProject.userErrors).toEqual([]);
     expect(updateProject.project).toMatchObject({ sessionRecordingOptIn: true, completedSnippetOnboarding: true });
-    expect(await settingsOf(p.project.id)).toMatchObject({ sessionRecordingOptIn: true, completedSnippetOnboarding: true, hasCompletedOnboardingFor: { product_analytics: true } });
+    expect(await settingsOf(p.project.id)).toMatchObject({
+      sessionRecordingOptIn: true,
+      completedSnippetOnboarding: true,
+      hasCompletedOnboardingFor: { product_analytics: true },
+    });
     const entries = await h.activityOf({ projectId: p.project.id });
     expect(entries).toHaveLength(1);
     expect(entries[0].userId).toBe(member.user.id);
   });
 
   it("lets a member change exactly PostHog's member-level settings, all at once", async () => {
-    expect(SETTINGS.filter((s) => s.memberWritable).map((s) => s.key).sort()).toEqual(
+    expect(
+      SETTINGS.filter((s) => s.memberWritable)
+        .map((s) => s.key)
+        .sort(),
+    ).toEqual(
       [
-        "autocaptureExceptionsOptIn", "autocaptureWebVitalsAllowedMetrics", "autocaptureWebVitalsOptIn", "completedSnippetOnboarding",
-        "hasCompletedOnboardingFor", "onboardingTasks", "primaryDashboard", "sessionRecordingOptIn", "surveysOptIn",
+        "autocaptureExceptionsOptIn",
+        "autocaptureWebVitalsAllowedMetrics",
+        "autocaptureWebVitalsOptIn",
+        "completedSnippetOnboarding",
+        "hasCompletedOnboardingFor",
+        "onboardingTasks",
+        "primaryDashboard",
+        "sessionRecordingOptIn",
+        "surveysOptIn",
       ].sort(),
     );
     const p = await h.project();
@@ -182,10 +232,30 @@ describe("updateProject", () => {
   it("lets an admin change admin-level settings, the name and the description", async () => {
     const p = await h.project();
     const name = h.uniqueName("Renamed");
-    const { updateProject } = await h.ok(UPDATE, { input: { id: projectGid(p.project.id), name, productDescription: "Described", timezone: "America/Sao_Paulo", weekStartDay: "MONDAY" } }, admin.key);
+    const { updateProject } = await h.ok(
+      UPDATE,
+      {
+        input: {
+          id: projectGid(p.project.id),
+          name,
+          productDescription: "Described",
+          timezone: "America/Sao_Paulo",
+          weekStartDay: "MONDAY",
+        },
+      },
+      admin.key,
+    );
     expect(updateProject.userErrors).toEqual([]);
-    expect(updateProject.project).toMatchObject({ name, productDescription: "Described", timezone: "America/Sao_Paulo", weekStartDay: "MONDAY" });
-    expect(await prisma.project.findUniqueOrThrow({ where: { id: p.project.id } })).toMatchObject({ name, productDescription: "Described" });
+    expect(updateProject.project).toMatchObject({
+      name,
+      productDescription: "Described",
+      timezone: "America/Sao_Paulo",
+      weekStartDay: "MONDAY",
+    });
+    expect(await prisma.project.findUniqueOrThrow({ where: { id: p.project.id } })).toMatchObject({
+      name,
+      productDescription: "Described",
+    });
     // the primary environment carries the settings and follows the name
     expect(await envRow(p.project.id)).toMatchObject({ name, settings: { timezone: "America/Sao_Paulo", weekStartDay: 1 } });
   });
@@ -215,7 +285,9 @@ describe("updateProject", () => {
     const taken = await h.project({}, h.uniqueName("Taken"));
     const p = await h.project({}, h.uniqueName("Mine"));
     const before = await h.everything();
-    const payload = await h.refused(UPDATE, "updateProject", { input: { id: String(p.project.id), name: taken.project.name.toLowerCase(), timezone: "Europe/Oslo" } });
+    const payload = await h.refused(UPDATE, "updateProject", {
+      input: { id: String(p.project.id), name: taken.project.name.toLowerCase(), timezone: "Europe/Oslo" },
+    });
     expect(payload.userErrors).toEqual([{ field: ["input", "name"], message: expect.any(String), code: "TAKEN" }]);
     expect(await h.everything()).toBe(before);
     const { updateProject } = await h.ok(UPDATE, { input: { id: String(p.project.id), name: p.project.name.toUpperCase() } });
@@ -244,9 +316,20 @@ describe("updateProject", () => {
 
 describe("merged JSON settings", () => {
   it("merges modifiers, sessionReplayConfig, surveyConfig and conversationsSettings into what is stored", async () => {
-    const p = await h.project({ modifiers: { personsOnEventsMode: "disabled" }, sessionReplayConfig: { record_canvas: false }, surveyConfig: { appearance: { color: "red" } } });
+    const p = await h.project({
+      modifiers: { personsOnEventsMode: "disabled" },
+      sessionReplayConfig: { record_canvas: false },
+      surveyConfig: { appearance: { color: "red" } },
+    });
     const id = String(p.project.id);
-    await h.ok(UPDATE, { input: { id, modifiers: { inCohortVia: "leftjoin" }, sessionReplayConfig: { ai_config: { enabled: true } }, surveyConfig: { thanks: "bye" } } });
+    await h.ok(UPDATE, {
+      input: {
+        id,
+        modifiers: { inCohortVia: "leftjoin" },
+        sessionReplayConfig: { ai_config: { enabled: true } },
+        surveyConfig: { thanks: "bye" },
+      },
+    });
     let { project } = await h.ok(`query($id: ID!) { project(id: $id) { modifiers sessionReplayConfig surveyConfig } }`, { id });
     expect(project).toEqual({
       modifiers: { personsOnEventsMode: "disabled", inCohortVia: "leftjoin" },
@@ -254,7 +337,13 @@ describe("merged JSON settings", () => {
       surveyConfig: { appearance: { color: "red" }, thanks: "bye" },
     });
     // a written key replaces that key only
-    await h.ok(UPDATE, { input: { id, modifiers: { personsOnEventsMode: "person_id_no_override_properties_on_events" }, sessionReplayConfig: { record_canvas: true } } });
+    await h.ok(UPDATE, {
+      input: {
+        id,
+        modifiers: { personsOnEventsMode: "person_id_no_override_properties_on_events" },
+        sessionReplayConfig: { record_canvas: true },
+      },
+    });
     ({ project } = await h.ok(`query($id: ID!) { project(id: $id) { modifiers sessionReplayConfig } }`, { id }));
     expect(project).toEqual({
       modifiers: { personsOnEventsMode: "person_id_no_override_properties_on_events", inCohortVia: "leftjoin" },
@@ -276,14 +365,18 @@ describe("merged JSON settings", () => {
 
   it("replaces settings that PostHog does not merge (e.g. extraSettings, correlationConfig)", async () => {
     const p = await h.project({ extraSettings: { a: 1 }, correlationConfig: { excluded_person_property_names: ["x"] } });
-    await h.ok(UPDATE, { input: { id: String(p.project.id), extraSettings: { b: 2 }, correlationConfig: { excluded_event_names: ["y"] } } });
+    await h.ok(UPDATE, {
+      input: { id: String(p.project.id), extraSettings: { b: 2 }, correlationConfig: { excluded_event_names: ["y"] } },
+    });
     expect(await settingsOf(p.project.id)).toMatchObject({ extraSettings: { b: 2 }, correlationConfig: { excluded_event_names: ["y"] } });
   });
 
   it("refuses JSON settings of the wrong shape", async () => {
     const p = await h.project();
     const before = await h.everything();
-    const payload = await h.refused(UPDATE, "updateProject", { input: { id: String(p.project.id), modifiers: [1, 2], testAccountFilters: { not: "a list" } } });
+    const payload = await h.refused(UPDATE, "updateProject", {
+      input: { id: String(p.project.id), modifiers: [1, 2], testAccountFilters: { not: "a list" } },
+    });
     expect(payload.userErrors.map((e: any) => e.field[1]).sort()).toEqual(["modifiers", "testAccountFilters"]);
     expect(await h.everything()).toBe(before);
   });
@@ -298,7 +391,8 @@ describe("conversations", () => {
     const token = on.conversationsSettings.widget_public_token;
     expect(token).toMatch(PUBLIC_TOKEN);
     // other keys merge in and leave the token alone; turning it on again keeps it
-    const again = (await h.ok(UPDATE, { input: { id, conversationsEnabled: true, conversationsSettings: { greeting: "Hi" } } })).updateProject.project;
+    const again = (await h.ok(UPDATE, { input: { id, conversationsEnabled: true, conversationsSettings: { greeting: "Hi" } } }))
+      .updateProject.project;
     expect(again.conversationsSettings).toEqual({ widget_public_token: token, greeting: "Hi" });
     const off = (await h.ok(UPDATE, { input: { id, conversationsEnabled: false } })).updateProject.project;
     expect(off.conversationsEnabled).toBe(false);
@@ -307,9 +401,14 @@ describe("conversations", () => {
   });
 
   it("refuses writing widget_public_token directly and writes nothing", async () => {
-    const p = await h.project({ conversationsEnabled: true, conversationsSettings: { widget_public_token: "phc_existingexistingexisting" } });
+    const p = await h.project({
+      conversationsEnabled: true,
+      conversationsSettings: { widget_public_token: "phc_existingexistingexisting" },
+    });
     const before = await h.everything();
-    const payload = await h.refused(UPDATE, "updateProject", { input: { id: String(p.project.id), conversationsSettings: { widget_public_token: "phc_mine" }, timezone: "Europe/Paris" } });
+    const payload = await h.refused(UPDATE, "updateProject", {
+      input: { id: String(p.project.id), conversationsSettings: { widget_public_token: "phc_mine" }, timezone: "Europe/Paris" },
+    });
     expect(payload.userErrors[0]).toMatchObject({ field: ["input", "conversationsSettings", "widget_public_token"], code: "INVALID" });
     expect(await h.everything()).toBe(before);
   });
@@ -335,7 +434,9 @@ describe("deleteProject", () => {
     await h.fails("NOT_FOUND", `query($id: ID!) { project(id: $id) { name } }`, { id: String(p.project.id) });
     await h.fails("NOT_FOUND", `query($id: ID!) { environment(id: $id) { name } }`, { id: String(env.id) });
     await h.fails("NOT_FOUND", `query($id: ID!) { node(id: $id) { id } }`, { id: projectGid(p.project.id) });
-    const list = await h.ok(`query($id: ID!) { organization(id: $id) { projects(first: 100) { nodes { databaseId } } } }`, { id: t.org.id });
+    const list = await h.ok(`query($id: ID!) { organization(id: $id) { projects(first: 100) { nodes { databaseId } } } }`, {
+      id: t.org.id,
+    });
     expect(list.organization.projects.nodes.map((n: any) => n.databaseId)).not.toContain(p.project.id);
     const entries = await h.activityOf({ projectId: p.project.id });
     expect(entries).toHaveLength(1);
@@ -366,7 +467,6 @@ const target = await t.fixtures.organization(undefined, [
 ]);
 
 describe("changeProjectOrganization", () => {
-
   it("moves the project and all its environments when the caller is admin of both", async () => {
     const p = await h.project();
     const env = await h.environment(p.project);
@@ -378,14 +478,22 @@ describe("changeProjectOrganization", () => {
       { databaseId: env.id, organization: { id: orgGid(target.id) } },
     ]);
     expect((await prisma.project.findUniqueOrThrow({ where: { id: p.project.id } })).organizationId).toBe(target.id);
-    expect((await prisma.environment.findMany({ where: { projectId: p.project.id } })).map((e) => e.organizationId)).toEqual([target.id, target.id]);
-    const lists = await h.ok(`query($a: ID!, $b: ID!) { a: organization(id: $a) { projects(first: 100) { nodes { databaseId } } } b: organization(id: $b) { projects(first: 100) { nodes { databaseId } } } }`, { a: t.org.id, b: target.id });
+    expect((await prisma.environment.findMany({ where: { projectId: p.project.id } })).map((e) => e.organizationId)).toEqual([
+      target.id,
+      target.id,
+    ]);
+    const lists = await h.ok(
+      `query($a: ID!, $b: ID!) { a: organization(id: $a) { projects(first: 100) { nodes { databaseId } } } b: organization(id: $b) { projects(first: 100) { nodes { databaseId } } } }`,
+      { a: t.org.id, b: target.id },
+    );
     expect(lists.a.projects.nodes.map((n: any) => n.databaseId)).not.toContain(p.project.id);
     expect(lists.b.projects.nodes.map((n: any) => n.databaseId)).toEqual([p.project.id]);
     const entries = await h.activityOf({ projectId: p.project.id });
     expect(entries).toHaveLength(1);
     expect(entries[0]).toMatchObject({ activity: "changed_organization", scope: "Project", organizationId: target.id });
-    expect((entries[0].detail as any).changes).toEqual([{ type: "Project", action: "changed", field: "organization", before: t.org.id, after: target.id }]);
+    expect((entries[0].detail as any).changes).toEqual([
+      { type: "Project", action: "changed", field: "organization", before: t.org.id, after: target.id },
+    ]);
   });
 
   it("refuses with FORBIDDEN when the caller is not admin of the target, moving nothing", async () => {
@@ -412,7 +520,10 @@ describe("changeProjectOrganization", () => {
     const before = await h.everything();
     for (const organizationId of ["00000000-0000-4000-8000-000000000000", theirs.id, orgGid(theirs.id), "garbage"]) {
       const payload = await h.refused(MOVE, "changeProjectOrganization", { input: { id: String(p.project.id), organizationId } });
-      expect(payload).toEqual({ project: null, userErrors: [{ field: ["input", "organizationId"], message: expect.any(String), code: "NOT_FOUND" }] });
+      expect(payload).toEqual({
+        project: null,
+        userErrors: [{ field: ["input", "organizationId"], message: expect.any(String), code: "NOT_FOUND" }],
+      });
     }
     expect(await h.everything()).toBe(before);
   });
@@ -422,8 +533,14 @@ describe("changeProjectOrganization", () => {
     await h.environment(p.project);
     await h.project({}, p.project.name.toUpperCase(), target.id);
     const before = await h.everything();
-    expect((await h.refused(MOVE, "changeProjectOrganization", { input: { id: String(p.project.id), organizationId: t.org.id } })).userErrors[0].code).toBe("CONFLICT");
-    expect((await h.refused(MOVE, "changeProjectOrganization", { input: { id: String(p.project.id), organizationId: target.id } })).userErrors[0].code).toBe("TAKEN");
+    expect(
+      (await h.refused(MOVE, "changeProjectOrganization", { input: { id: String(p.project.id), organizationId: t.org.id } })).userErrors[0]
+        .code,
+    ).toBe("CONFLICT");
+    expect(
+      (await h.refused(MOVE, "changeProjectOrganization", { input: { id: String(p.project.id), organizationId: target.id } })).userErrors[0]
+        .code,
+    ).toBe("TAKEN");
     expect(await h.everything()).toBe(before);
   });
 });
@@ -436,7 +553,9 @@ describe("product intents", () => {
     const id = String(p.project.id);
     await h.ok(ADD_INTENT, { input: { id, productType: "session_replay", intentContext: PRIMARY } }, member.key);
     await h.ok(ADD_INTENT, { input: { id, productType: "session_replay", intentContext: PRIMARY, metadata: { from: "test" } } });
-    const { addProjectProductIntent } = await h.ok(ADD_INTENT, { input: { id, productType: "session_replay", intentContext: "quick start product selected" } });
+    const { addProjectProductIntent } = await h.ok(ADD_INTENT, {
+      input: { id, productType: "session_replay", intentContext: "quick start product selected" },
+    });
     expect(addProjectProductIntent.userErrors).toEqual([]);
     expect(addProjectProductIntent.project.productIntents).toEqual([
       { productType: "session_replay", contexts: { [PRIMARY]: 2, "quick start product selected": 1 }, onboardingCompletedAt: null },
@@ -446,7 +565,11 @@ describe("product intents", () => {
     // one entry per call, naming the product
     const entries = await h.activityOf({ projectId: p.project.id });
     expect(entries.map((e) => e.activity)).toEqual(["product_intent_added", "product_intent_added", "product_intent_added"]);
-    expect((entries[1].detail as any).context).toMatchObject({ product_type: "session_replay", intent_context: PRIMARY, metadata: { from: "test" } });
+    expect((entries[1].detail as any).context).toMatchObject({
+      product_type: "session_replay",
+      intent_context: PRIMARY,
+      metadata: { from: "test" },
+    });
     expect(entries[0].userId).toBe(member.user.id);
   });
 
@@ -457,7 +580,9 @@ describe("product intents", () => {
     await new Promise((r) => setTimeout(r, 5));
     await h.ok(ADD_INTENT, { input: { id, productType: "feature_flags", intentContext: PRIMARY } });
     await new Promise((r) => setTimeout(r, 5));
-    const { addProjectProductIntent } = await h.ok(ADD_INTENT, { input: { id, productType: "surveys", intentContext: "onboarding product selected - secondary" } });
+    const { addProjectProductIntent } = await h.ok(ADD_INTENT, {
+      input: { id, productType: "surveys", intentContext: "onboarding product selected - secondary" },
+    });
     expect(addProjectProductIntent.project.promotedProductIntent).toBe("feature_flags");
     await new Promise((r) => setTimeout(r, 5));
     const again = await h.ok(ADD_INTENT, { input: { id, productType: "product_analytics", intentContext: PRIMARY } });
@@ -491,7 +616,10 @@ describe("product intents", () => {
     // an existing intent keeps its contexts
     await h.ok(ADD_INTENT, { input: { id, productType: "surveys", intentContext: PRIMARY } });
     const third = (await h.ok(COMPLETE, { input: { id, productType: "surveys" } })).completeProjectProductOnboarding;
-    expect(third.project.productIntents.find((i: any) => i.productType === "surveys")).toMatchObject({ contexts: { [PRIMARY]: 1 }, onboardingCompletedAt: expect.any(String) });
+    expect(third.project.productIntents.find((i: any) => i.productType === "surveys")).toMatchObject({
+      contexts: { [PRIMARY]: 1 },
+      onboardingCompletedAt: expect.any(String),
+    });
   });
 
   it("needs project:write", async () => {
@@ -503,4 +631,3 @@ describe("product intents", () => {
     expect(await h.everything()).toBe(before);
   });
 });
-

@@ -29,13 +29,29 @@ async function world(orgs: number, projects: number) {
       const { project, environment } = await h.project({ timezone: "Europe/Berlin" }, h.uniqueName("N1"), org.id);
       const staging = await h.environment(project, h.uniqueName("N1 staging"));
       for (const env of [environment, staging]) {
-        await prisma.productIntent.create({ data: { environmentId: env.id, productType: "product_analytics", contexts: { "onboarding product selected - primary": 1 } } });
+        await prisma.productIntent.create({
+          data: { environmentId: env.id, productType: "product_analytics", contexts: { "onboarding product selected - primary": 1 } },
+        });
         await prisma.productIntent.create({ data: { environmentId: env.id, productType: "surveys" } });
         await prisma.groupTypeMapping.create({ data: { environmentId: env.id, groupType: "company", groupTypeIndex: 0 } });
-        await prisma.eventIngestionRestriction.create({ data: { token: env.apiToken, restrictionType: "skip_person_processing", distinctIds: ["a"] } });
+        await prisma.eventIngestionRestriction.create({
+          data: { token: env.apiToken, restrictionType: "skip_person_processing", distinctIds: ["a"] },
+        });
         for (const activity of ["updated", "updated"]) {
           await prisma.activityLog.create({
-            data: { organizationId: org.id, projectId: project.id, environmentId: env.id, userId: user.id, activity, scope: "Team", itemId: String(env.id), detail: { name: env.name, changes: [{ type: "Team", action: "changed", field: "timezone", before: "UTC", after: "Europe/Berlin" }] } },
+            data: {
+              organizationId: org.id,
+              projectId: project.id,
+              environmentId: env.id,
+              userId: user.id,
+              activity,
+              scope: "Team",
+              itemId: String(env.id),
+              detail: {
+                name: env.name,
+                changes: [{ type: "Team", action: "changed", field: "timezone", before: "UTC", after: "Europe/Berlin" }],
+              },
+            },
           });
         }
       }
@@ -109,9 +125,9 @@ describe("N+1: organizations → projects → environments → intents and group
   });
 
   it("costs the same for project(id:) lookups and nodes(ids:) of many projects", async () => {
-    const ids = (await h.ok(`{ viewer { organizations(first: 10) { nodes { projects(first: 10) { nodes { id } } } } } }`, undefined, many.key)).viewer.organizations.nodes.flatMap((o: any) =>
-      o.projects.nodes.map((p: any) => p.id),
-    );
+    const ids = (
+      await h.ok(`{ viewer { organizations(first: 10) { nodes { projects(first: 10) { nodes { id } } } } } }`, undefined, many.key)
+    ).viewer.organizations.nodes.flatMap((o: any) => o.projects.nodes.map((p: any) => p.id));
     const q = `query($ids: [ID!]!) { nodes(ids: $ids) { ... on Project { name environments(first: 2) { nodes { productIntents { productType } groupTypes { groupType } } } } } }`;
     const one = await t.gql(q, { ids: ids.slice(0, 1) }, { key: many.key });
     const all = await t.gql(q, { ids }, { key: many.key });

@@ -12,9 +12,14 @@ const h = helpers(t);
 const prisma = h.prisma;
 
 // Projects of t.org, oldest first: Alpha (with a staging environment and a group type), Beta, a deleted one, Gamma.
-const alpha = await h.project({ timezone: "Europe/London", appUrls: ["https://alpha.example.com"], sessionRecordingSampleRate: "0.50" }, "Alpha Web");
+const alpha = await h.project(
+  { timezone: "Europe/London", appUrls: ["https://alpha.example.com"], sessionRecordingSampleRate: "0.50" },
+  "Alpha Web",
+);
 const staging = await h.environment(alpha.project, "Staging");
-await prisma.groupTypeMapping.create({ data: { environmentId: alpha.environment.id, groupType: "company", groupTypeIndex: 0, nameSingular: "Company", namePlural: "Companies" } });
+await prisma.groupTypeMapping.create({
+  data: { environmentId: alpha.environment.id, groupType: "company", groupTypeIndex: 0, nameSingular: "Company", namePlural: "Companies" },
+});
 await prisma.groupTypeMapping.create({ data: { environmentId: alpha.environment.id, groupType: "account", groupTypeIndex: 1 } });
 const beta = await h.project({}, "Beta Mobile");
 const gone = await h.project({}, "Alpha Gone");
@@ -50,7 +55,9 @@ describe("project(id:)", () => {
   });
 
   it("is reachable through node(id:) with the id it gives", async () => {
-    const data = await h.ok(`query($id: ID!) { node(id: $id) { __typename ... on Project { name } } }`, { id: projectGid(beta.project.id) });
+    const data = await h.ok(`query($id: ID!) { node(id: $id) { __typename ... on Project { name } } }`, {
+      id: projectGid(beta.project.id),
+    });
     expect(data.node).toEqual({ __typename: "Project", name: "Beta Mobile" });
   });
 });
@@ -137,9 +144,12 @@ describe("Organization.projects", () => {
 
 describe("Project.environments and Environment.project", () => {
   it("lists a project's environments, the primary first", async () => {
-    const data = await h.ok(`query($id: ID!) { project(id: $id) { primaryEnvironment { databaseId } environments { totalCount nodes { databaseId name isPrimary project { databaseId } } } } }`, {
-      id: String(alpha.project.id),
-    });
+    const data = await h.ok(
+      `query($id: ID!) { project(id: $id) { primaryEnvironment { databaseId } environments { totalCount nodes { databaseId name isPrimary project { databaseId } } } } }`,
+      {
+        id: String(alpha.project.id),
+      },
+    );
     expect(data.project.primaryEnvironment.databaseId).toBe(alpha.project.id);
     expect(data.project.environments.totalCount).toBe(2);
     expect(data.project.environments.nodes).toEqual([
@@ -149,7 +159,10 @@ describe("Project.environments and Environment.project", () => {
   });
 
   it("pages environments", async () => {
-    const data = await h.ok(`query($id: ID!) { project(id: $id) { environments(first: 1) { totalCount pageInfo { hasNextPage } nodes { name } } } }`, { id: String(alpha.project.id) });
+    const data = await h.ok(
+      `query($id: ID!) { project(id: $id) { environments(first: 1) { totalCount pageInfo { hasNextPage } nodes { name } } } }`,
+      { id: String(alpha.project.id) },
+    );
     expect(data.project.environments).toEqual({ totalCount: 2, pageInfo: { hasNextPage: true }, nodes: [{ name: "Alpha Web" }] });
   });
 
@@ -157,39 +170,119 @@ describe("Project.environments and Environment.project", () => {
     const p = await h.project();
     const e = await h.environment(p.project, "Deleted env");
     await prisma.environment.update({ where: { id: e.id }, data: { isPendingDeletion: true } });
-    const data = await h.ok(`query($id: ID!) { project(id: $id) { environments { totalCount nodes { name } } } }`, { id: String(p.project.id) });
+    const data = await h.ok(`query($id: ID!) { project(id: $id) { environments { totalCount nodes { name } } } }`, {
+      id: String(p.project.id),
+    });
     expect(data.project.environments.totalCount).toBe(1);
   });
 });
 
 // Every field of PostHog's newest Project response (seed 000), as GraphQL names it.
 const SEED_PROJECT_FIELDS = [
-  "access_control", "anonymize_ips", "api_token", "app_urls", "autocapture_exceptions_errors_to_ignore", "autocapture_exceptions_opt_in",
-  "autocapture_opt_out", "autocapture_web_vitals_allowed_metrics", "autocapture_web_vitals_opt_in", "available_setup_task_ids", "base_currency",
-  "business_model", "capture_console_log_opt_in", "capture_dead_clicks", "capture_performance_opt_in", "completed_snippet_onboarding",
-  "conversations_enabled", "conversations_settings", "cookieless_server_hash_mode", "correlation_config", "created_at", "customer_analytics_config",
-  "data_attributes", "default_data_theme", "default_evaluation_contexts_enabled", "default_modifiers", "effective_membership_level", "extra_settings",
-  "feature_flag_confirmation_enabled", "feature_flag_confirmation_message", "flags_persistence_default", "group_types", "has_completed_onboarding_for",
-  "has_group_types", "heatmaps_opt_in", "human_friendly_comparison_periods", "id", "ingested_event", "inject_web_apps", "is_demo",
-  "is_pending_deletion", "live_events_columns", "live_events_token", "logs_settings", "managed_viewsets", "marketing_analytics_config", "modifiers",
-  "name", "onboarding_tasks", "organization", "path_cleaning_filters", "person_display_name_properties", "person_on_events_querying_enabled",
-  "primary_dashboard", "proactive_tasks_enabled", "product_description", "product_intents", "product_key", "project_id",
-  "receive_org_level_activity_logs", "recording_domains", "require_evaluation_contexts", "revenue_analytics_config", "secret_api_token",
-  "secret_api_token_backup", "session_recording_event_trigger_config", "session_recording_linked_flag", "session_recording_masking_config",
-  "session_recording_minimum_duration_milliseconds", "session_recording_network_payload_capture_config", "session_recording_opt_in",
-  "session_recording_retention_period", "session_recording_sample_rate", "session_recording_trigger_groups",
-  "session_recording_trigger_match_type_config", "session_recording_url_blocklist_config", "session_recording_url_trigger_config",
-  "session_replay_config", "survey_config", "surveys_opt_in", "test_account_filters", "test_account_filters_default_checked", "timezone",
-  "updated_at", "user_access_level", "uuid", "web_analytics_pre_aggregated_tables_enabled", "week_start_day", "workflows_config",
+  "access_control",
+  "anonymize_ips",
+  "api_token",
+  "app_urls",
+  "autocapture_exceptions_errors_to_ignore",
+  "autocapture_exceptions_opt_in",
+  "autocapture_opt_out",
+  "autocapture_web_vitals_allowed_metrics",
+  "autocapture_web_vitals_opt_in",
+  "available_setup_task_ids",
+  "base_currency",
+  "business_model",
+  "capture_console_log_opt_in",
+  "capture_dead_clicks",
+  "capture_performance_opt_in",
+  "completed_snippet_onboarding",
+  "conversations_enabled",
+  "conversations_settings",
+  "cookieless_server_hash_mode",
+  "correlation_config",
+  "created_at",
+  "customer_analytics_config",
+  "data_attributes",
+  "default_data_theme",
+  "default_evaluation_contexts_enabled",
+  "default_modifiers",
+  "effective_membership_level",
+  "extra_settings",
+  "feature_flag_confirmation_enabled",
+  "feature_flag_confirmation_message",
+  "flags_persistence_default",
+  "group_types",
+  "has_completed_onboarding_for",
+  "has_group_types",
+  "heatmaps_opt_in",
+  "human_friendly_comparison_periods",
+  "id",
+  "ingested_event",
+  "inject_web_apps",
+  "is_demo",
+  "is_pending_deletion",
+  "live_events_columns",
+  "live_events_token",
+  "logs_settings",
+  "managed_viewsets",
+  "marketing_analytics_config",
+  "modifiers",
+  "name",
+  "onboarding_tasks",
+  "organization",
+  "path_cleaning_filters",
+  "person_display_name_properties",
+  "person_on_events_querying_enabled",
+  "primary_dashboard",
+  "proactive_tasks_enabled",
+  "product_description",
+  "product_intents",
+  "product_key",
+  "project_id",
+  "receive_org_level_activity_logs",
+  "recording_domains",
+  "require_evaluation_contexts",
+  "revenue_analytics_config",
+  "secret_api_token",
+  "secret_api_token_backup",
+  "session_recording_event_trigger_config",
+  "session_recording_linked_flag",
+  "session_recording_masking_config",
+  "session_recording_minimum_duration_milliseconds",
+  "session_recording_network_payload_capture_config",
+  "session_recording_opt_in",
+  "session_recording_retention_period",
+  "session_recording_sample_rate",
+  "session_recording_trigger_groups",
+  "session_recording_trigger_match_type_config",
+  "session_recording_url_blocklist_config",
+  "session_recording_url_trigger_config",
+  "session_replay_config",
+  "survey_config",
+  "surveys_opt_in",
+  "test_account_filters",
+  "test_account_filters_default_checked",
+  "timezone",
+  "updated_at",
+  "user_access_level",
+  "uuid",
+  "web_analytics_pre_aggregated_tables_enabled",
+  "week_start_day",
+  "workflows_config",
   // responses of the project actions
-  "is_generating_demo_data", "logs_config", "settings_as_of",
+  "is_generating_demo_data",
+  "logs_config",
+  "settings_as_of",
 ];
 const RENAMED: Record<string, string> = { id: "databaseId", product_key: "promotedProductIntent" };
 const camel = (s: string) => RENAMED[s] ?? s.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
 
 async function typeFields(name: string): Promise<Map<string, string>> {
-  const data = await h.ok(`query($name: String!) { __type(name: $name) { fields { name type { kind name ofType { kind name ofType { kind name ofType { name } } } } } } }`, { name });
-  const show = (ty: any): string => (ty.kind === "NON_NULL" ? `${show(ty.ofType)}!` : ty.kind === "LIST" ? `[${show(ty.ofType)}]` : ty.name);
+  const data = await h.ok(
+    `query($name: String!) { __type(name: $name) { fields { name type { kind name ofType { kind name ofType { kind name ofType { name } } } } } } }`,
+    { name },
+  );
+  const show = (ty: any): string =>
+    ty.kind === "NON_NULL" ? `${show(ty.ofType)}!` : ty.kind === "LIST" ? `[${show(ty.ofType)}]` : ty.name;
   return new Map(data.__type.fields.map((f: any) => [f.name, show(f.type)]));
 }
 
@@ -305,7 +398,17 @@ describe("the fields of a project", () => {
   it("defaults the time zone to UTC and reads other enum values in UPPER_CASE", async () => {
     await prisma.environment.update({
       where: { id: beta.environment.id },
-      data: { settings: { weekStartDay: 1, sessionRecordingRetentionPeriod: "1y", businessModel: "b2c", baseCurrency: "EUR", cookielessServerHashMode: 2, sessionRecordingTriggerMatchTypeConfig: "any", sessionRecordingSampleRate: "0.05" } },
+      data: {
+        settings: {
+          weekStartDay: 1,
+          sessionRecordingRetentionPeriod: "1y",
+          businessModel: "b2c",
+          baseCurrency: "EUR",
+          cookielessServerHashMode: 2,
+          sessionRecordingTriggerMatchTypeConfig: "any",
+          sessionRecordingSampleRate: "0.05",
+        },
+      },
     });
     const { project } = await h.ok(
       `query($id: ID!) { project(id: $id) { timezone weekStartDay sessionRecordingRetentionPeriod businessModel baseCurrency cookielessServerHashMode sessionRecordingTriggerMatchTypeConfig sessionRecordingSampleRate } }`,
@@ -324,7 +427,11 @@ describe("the fields of a project", () => {
   });
 
   it("reads the caller's level: MEMBER for a member", async () => {
-    const { project } = await h.ok(`query($id: ID!) { project(id: $id) { effectiveMembershipLevel userAccessLevel } }`, { id: String(alpha.project.id) }, member.key);
+    const { project } = await h.ok(
+      `query($id: ID!) { project(id: $id) { effectiveMembershipLevel userAccessLevel } }`,
+      { id: String(alpha.project.id) },
+      member.key,
+    );
     expect(project).toEqual({ effectiveMembershipLevel: "MEMBER", userAccessLevel: "MEMBER" });
   });
 });
@@ -333,7 +440,10 @@ describe("secret tokens", () => {
   const SECRETS = `query($id: ID!) { project(id: $id) { secretApiToken secretApiTokenBackup primaryEnvironment { secretApiToken } environments { nodes { secretApiToken secretApiTokenBackup } } } }`;
 
   it("shows them to an admin whose key has project:write", async () => {
-    await prisma.environment.update({ where: { id: alpha.environment.id }, data: { secretApiTokenBackup: "phs_backupbackupbackupbackup" } });
+    await prisma.environment.update({
+      where: { id: alpha.environment.id },
+      data: { secretApiTokenBackup: "phs_backupbackupbackupbackup" },
+    });
     try {
       for (const key of [t.ownerKey, admin.key]) {
         const { project } = await h.ok(SECRETS, { id: String(alpha.project.id) }, key);
@@ -348,7 +458,10 @@ describe("secret tokens", () => {
   });
 
   it("answers null to a member, and to an admin whose key has only project:read", async () => {
-    await prisma.environment.update({ where: { id: alpha.environment.id }, data: { secretApiTokenBackup: "phs_backupbackupbackupbackup" } });
+    await prisma.environment.update({
+      where: { id: alpha.environment.id },
+      data: { secretApiTokenBackup: "phs_backupbackupbackupbackup" },
+    });
     try {
       for (const key of [member.key, adminReadOnly]) {
         const res = await t.gql(SECRETS, { id: String(alpha.project.id) }, { key });
@@ -357,7 +470,12 @@ describe("secret tokens", () => {
           secretApiToken: null,
           secretApiTokenBackup: null,
           primaryEnvironment: { secretApiToken: null },
-          environments: { nodes: [{ secretApiToken: null, secretApiTokenBackup: null }, { secretApiToken: null, secretApiTokenBackup: null }] },
+          environments: {
+            nodes: [
+              { secretApiToken: null, secretApiTokenBackup: null },
+              { secretApiToken: null, secretApiTokenBackup: null },
+            ],
+          },
         });
         expect(JSON.stringify(res)).not.toContain("phs_");
       }
@@ -370,12 +488,21 @@ describe("secret tokens", () => {
 describe("liveEventsToken", () => {
   it("is an HS256 JWT with the team, token, user and organization, valid for 7 days", async () => {
     const before = Math.floor(Date.now() / 1000);
-    const { project } = await h.ok(`query($id: ID!) { project(id: $id) { liveEventsToken } }`, { id: String(alpha.project.id) }, member.key);
+    const { project } = await h.ok(
+      `query($id: ID!) { project(id: $id) { liveEventsToken } }`,
+      { id: String(alpha.project.id) },
+      member.key,
+    );
     const after = Math.ceil(Date.now() / 1000);
     expect(project.liveEventsToken.split(".")).toHaveLength(3);
     expect(decodeProtectedHeader(project.liveEventsToken).alg).toBe("HS256");
     const claims = decodeJwt(project.liveEventsToken);
-    expect(claims).toMatchObject({ team_id: alpha.project.id, api_token: alpha.environment.apiToken, user_id: member.user.id, organization_id: t.org.id });
+    expect(claims).toMatchObject({
+      team_id: alpha.project.id,
+      api_token: alpha.environment.apiToken,
+      user_id: member.user.id,
+      organization_id: t.org.id,
+    });
     expect(claims.iat!).toBeGreaterThanOrEqual(before - 1);
     expect(claims.iat!).toBeLessThanOrEqual(after);
     expect(claims.exp! - claims.iat!).toBe(7 * 24 * 3600);
@@ -399,25 +526,73 @@ describe("group types, product intents, demo data, logs config", () => {
     });
     expect((await h.ok(q, { id: String(beta.project.id) })).project).toEqual({ hasGroupTypes: false, groupTypes: [] });
     // a further environment has its own (none)
-    const env = await h.ok(`query($id: ID!) { environment(id: $id) { hasGroupTypes groupTypes { groupType } } }`, { id: String(staging.id) });
+    const env = await h.ok(`query($id: ID!) { environment(id: $id) { hasGroupTypes groupTypes { groupType } } }`, {
+      id: String(staging.id),
+    });
     expect(env.environment).toEqual({ hasGroupTypes: false, groupTypes: [] });
   });
 
   it("lists product intents and promotes the most recently updated primary onboarding choice", async () => {
     const p = await h.project();
     const at = (s: number) => new Date(Date.UTC(2025, 0, 1, 0, 0, s));
-    await prisma.productIntent.create({ data: { environmentId: p.environment.id, productType: "product_analytics", contexts: { "onboarding product selected - primary": 1 }, createdAt: at(1), updatedAt: at(1) } });
-    await prisma.productIntent.create({ data: { environmentId: p.environment.id, productType: "session_replay", contexts: { "onboarding product selected - primary": 2 }, createdAt: at(2), updatedAt: at(5), onboardingCompletedAt: at(4) } });
-    await prisma.productIntent.create({ data: { environmentId: p.environment.id, productType: "surveys", contexts: { "onboarding product selected - secondary": 1 }, createdAt: at(3), updatedAt: at(9) } });
+    await prisma.productIntent.create({
+      data: {
+        environmentId: p.environment.id,
+        productType: "product_analytics",
+        contexts: { "onboarding product selected - primary": 1 },
+        createdAt: at(1),
+        updatedAt: at(1),
+      },
+    });
+    await prisma.productIntent.create({
+      data: {
+        environmentId: p.environment.id,
+        productType: "session_replay",
+        contexts: { "onboarding product selected - primary": 2 },
+        createdAt: at(2),
+        updatedAt: at(5),
+        onboardingCompletedAt: at(4),
+      },
+    });
+    await prisma.productIntent.create({
+      data: {
+        environmentId: p.environment.id,
+        productType: "surveys",
+        contexts: { "onboarding product selected - secondary": 1 },
+        createdAt: at(3),
+        updatedAt: at(9),
+      },
+    });
     const { project } = await h.ok(
       `query($id: ID!) { project(id: $id) { promotedProductIntent productIntents { productType contexts createdAt updatedAt onboardingCompletedAt activatedAt } } }`,
       { id: String(p.project.id) },
     );
     expect(project.promotedProductIntent).toBe("session_replay");
     expect(project.productIntents).toEqual([
-      { productType: "product_analytics", contexts: { "onboarding product selected - primary": 1 }, createdAt: at(1).toISOString(), updatedAt: at(1).toISOString(), onboardingCompletedAt: null, activatedAt: null },
-      { productType: "session_replay", contexts: { "onboarding product selected - primary": 2 }, createdAt: at(2).toISOString(), updatedAt: at(5).toISOString(), onboardingCompletedAt: at(4).toISOString(), activatedAt: null },
-      { productType: "surveys", contexts: { "onboarding product selected - secondary": 1 }, createdAt: at(3).toISOString(), updatedAt: at(9).toISOString(), onboardingCompletedAt: null, activatedAt: null },
+      {
+        productType: "product_analytics",
+        contexts: { "onboarding product selected - primary": 1 },
+        createdAt: at(1).toISOString(),
+        updatedAt: at(1).toISOString(),
+        onboardingCompletedAt: null,
+        activatedAt: null,
+      },
+      {
+        productType: "session_replay",
+        contexts: { "onboarding product selected - primary": 2 },
+        createdAt: at(2).toISOString(),
+        updatedAt: at(5).toISOString(),
+        onboardingCompletedAt: at(4).toISOString(),
+        activatedAt: null,
+      },
+      {
+        productType: "surveys",
+        contexts: { "onboarding product selected - secondary": 1 },
+        createdAt: at(3).toISOString(),
+        updatedAt: at(9).toISOString(),
+        onboardingCompletedAt: null,
+        activatedAt: null,
+      },
     ]);
   });
 
@@ -425,16 +600,22 @@ describe("group types, product intents, demo data, logs config", () => {
     const p = await h.project();
     const e = await h.environment(p.project);
     await prisma.environment.update({ where: { id: p.environment.id }, data: { isGeneratingDemoData: true } });
-    const data = await h.ok(`query($id: ID!, $env: ID!) { project(id: $id) { isGeneratingDemoData } environment(id: $env) { isGeneratingDemoData } }`, {
-      id: String(p.project.id),
-      env: String(e.id),
-    });
+    const data = await h.ok(
+      `query($id: ID!, $env: ID!) { project(id: $id) { isGeneratingDemoData } environment(id: $env) { isGeneratingDemoData } }`,
+      {
+        id: String(p.project.id),
+        env: String(e.id),
+      },
+    );
     expect(data).toEqual({ project: { isGeneratingDemoData: true }, environment: { isGeneratingDemoData: false } });
   });
 
   it("reads stored logs config lists", async () => {
     const p = await h.project({ logsConfig: { logsDistinctIdAttributeKeys: ["uid"], logsSessionIdAttributeKeys: ["sid", "session"] } });
-    const { project } = await h.ok(`query($id: ID!) { project(id: $id) { logsConfig { logsDistinctIdAttributeKeys logsSessionIdAttributeKeys } } }`, { id: String(p.project.id) });
+    const { project } = await h.ok(
+      `query($id: ID!) { project(id: $id) { logsConfig { logsDistinctIdAttributeKeys logsSessionIdAttributeKeys } } }`,
+      { id: String(p.project.id) },
+    );
     expect(project.logsConfig).toEqual({ logsDistinctIdAttributeKeys: ["uid"], logsSessionIdAttributeKeys: ["sid", "session"] });
   });
 });
@@ -442,16 +623,24 @@ describe("group types, product intents, demo data, logs config", () => {
 describe("Environment.eventIngestionRestrictions", () => {
   it("lists the restrictions on the environment's token only", async () => {
     const p = await h.project();
-    await prisma.eventIngestionRestriction.create({ data: { token: p.environment.apiToken, restrictionType: "skip_person_processing", distinctIds: ["a", "b"] } });
-    await prisma.eventIngestionRestriction.create({ data: { token: p.environment.apiToken, restrictionType: "drop_event_from_ingestion", distinctIds: [] } });
-    await prisma.eventIngestionRestriction.create({ data: { token: beta.environment.apiToken, restrictionType: "redirect_to_dlq", distinctIds: ["x"] } });
+    await prisma.eventIngestionRestriction.create({
+      data: { token: p.environment.apiToken, restrictionType: "skip_person_processing", distinctIds: ["a", "b"] },
+    });
+    await prisma.eventIngestionRestriction.create({
+      data: { token: p.environment.apiToken, restrictionType: "drop_event_from_ingestion", distinctIds: [] },
+    });
+    await prisma.eventIngestionRestriction.create({
+      data: { token: beta.environment.apiToken, restrictionType: "redirect_to_dlq", distinctIds: ["x"] },
+    });
     const q = `query($id: ID!) { environment(id: $id) { eventIngestionRestrictions { restrictionType distinctIds } } }`;
     const mine = await h.ok(q, { id: String(p.environment.id) });
     expect(mine.environment.eventIngestionRestrictions).toEqual([
       { restrictionType: "DROP_EVENT_FROM_INGESTION", distinctIds: [] },
       { restrictionType: "SKIP_PERSON_PROCESSING", distinctIds: ["a", "b"] },
     ]);
-    expect((await h.ok(q, { id: String(beta.environment.id) })).environment.eventIngestionRestrictions).toEqual([{ restrictionType: "REDIRECT_TO_DLQ", distinctIds: ["x"] }]);
+    expect((await h.ok(q, { id: String(beta.environment.id) })).environment.eventIngestionRestrictions).toEqual([
+      { restrictionType: "REDIRECT_TO_DLQ", distinctIds: ["x"] },
+    ]);
     expect((await h.ok(q, { id: String(staging.id) })).environment.eventIngestionRestrictions).toEqual([]);
   });
 });

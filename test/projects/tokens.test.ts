@@ -20,7 +20,8 @@ const DELETE_BACKUP = `mutation($input: DeleteProjectSecretTokenBackupInput!) { 
 const CONVERSATIONS = `mutation($input: GenerateProjectConversationsPublicTokenInput!) { generateProjectConversationsPublicToken(input: $input) { ${TOKENS} ${USER_ERRORS} } }`;
 
 const envRow = (id: number) => prisma.environment.findUniqueOrThrow({ where: { id } });
-const changesOf = (entry: { detail: unknown }) => (entry.detail as { changes: { field: string; before: unknown; after: unknown; action: string; type: string }[] }).changes;
+const changesOf = (entry: { detail: unknown }) =>
+  (entry.detail as { changes: { field: string; before: unknown; after: unknown; action: string; type: string }[] }).changes;
 
 describe("resetProjectToken", () => {
   it("replaces the public token; the old one is gone; one entry logs before and after", async () => {
@@ -82,9 +83,16 @@ describe("rotateProjectSecretToken", () => {
     expect(text).not.toContain(first);
     expect(text).not.toContain(second);
     // and the activity field shows them masked too
-    const { project } = await h.ok(`query($id: ID!) { project(id: $id) { activity { nodes { detail { changes { field before after } } } } } }`, { id: String(p.project.id) });
+    const { project } = await h.ok(
+      `query($id: ID!) { project(id: $id) { activity { nodes { detail { changes { field before after } } } } } }`,
+      { id: String(p.project.id) },
+    );
     expect(JSON.stringify(project)).not.toContain(first.slice(4, -4));
-    expect(project.activity.nodes[0].detail.changes[0]).toEqual({ field: "secretApiToken", before: maskToken(first), after: maskToken(second) });
+    expect(project.activity.nodes[0].detail.changes[0]).toEqual({
+      field: "secretApiToken",
+      before: maskToken(first),
+      after: maskToken(second),
+    });
   });
 });
 
@@ -99,7 +107,9 @@ describe("deleteProjectSecretTokenBackup", () => {
     expect((await envRow(p.project.id)).secretApiTokenBackup).toBeNull();
     let entries = await h.activityOf({ projectId: p.project.id });
     expect(entries).toHaveLength(2);
-    expect(changesOf(entries[1])).toEqual([{ type: "Project", action: "changed", field: "secretApiTokenBackup", before: maskToken(first), after: null }]);
+    expect(changesOf(entries[1])).toEqual([
+      { type: "Project", action: "changed", field: "secretApiTokenBackup", before: maskToken(first), after: null },
+    ]);
 
     const again = (await h.ok(DELETE_BACKUP, { input: { id: String(p.project.id) } })).deleteProjectSecretTokenBackup;
     expect(again.userErrors).toEqual([]);
@@ -121,11 +131,20 @@ describe("generateProjectConversationsPublicToken", () => {
     const token2 = g2.project.conversationsSettings.widget_public_token;
     expect(token2).toMatch(PUBLIC_TOKEN);
     expect(token2).not.toBe(token1);
-    expect(((await envRow(p.project.id)).settings as any).conversationsSettings).toEqual({ greeting: "Hello", widget_public_token: token2 });
+    expect(((await envRow(p.project.id)).settings as any).conversationsSettings).toEqual({
+      greeting: "Hello",
+      widget_public_token: token2,
+    });
     const entries = await h.activityOf({ projectId: p.project.id });
     expect(entries).toHaveLength(2);
     expect(changesOf(entries[1])).toEqual([
-      { type: "Project", action: "changed", field: "conversationsSettings", before: { greeting: "Hello", widget_public_token: token1 }, after: { greeting: "Hello", widget_public_token: token2 } },
+      {
+        type: "Project",
+        action: "changed",
+        field: "conversationsSettings",
+        before: { greeting: "Hello", widget_public_token: token1 },
+        after: { greeting: "Hello", widget_public_token: token2 },
+      },
     ]);
   });
 });
@@ -138,7 +157,10 @@ describe("who may use the token actions", () => {
     ["generateProjectConversationsPublicToken", CONVERSATIONS],
   ])("%s: a member is FORBIDDEN, a project:read key is FORBIDDEN, and nothing changes", async (_name, mutation) => {
     const p = await h.project();
-    await prisma.environment.update({ where: { id: p.project.id }, data: { secretApiTokenBackup: generateToken(TOKEN_PREFIX.secretProject) } });
+    await prisma.environment.update({
+      where: { id: p.project.id },
+      data: { secretApiTokenBackup: generateToken(TOKEN_PREFIX.secretProject) },
+    });
     const readOnly = await t.fixtures.key(t.owner.id, ["project:read"]);
     const before = await h.everything();
     await h.fails("FORBIDDEN", mutation, { input: { id: String(p.project.id) } }, member.key);

@@ -17,7 +17,9 @@ beforeAll(async () => {
       IF NEW.detail->>'name' LIKE 'FAIL%' THEN RAISE EXCEPTION 'injected failure'; END IF;
       RETURN NEW;
     END $$`);
-  await prisma.$executeRawUnsafe(`CREATE TRIGGER fail_activity BEFORE INSERT ON "ActivityLog" FOR EACH ROW EXECUTE FUNCTION fail_activity()`);
+  await prisma.$executeRawUnsafe(
+    `CREATE TRIGGER fail_activity BEFORE INSERT ON "ActivityLog" FOR EACH ROW EXECUTE FUNCTION fail_activity()`,
+  );
 });
 
 const target = await t.fixtures.organization(undefined, [{ userId: t.owner.id, level: MembershipLevel.OWNER }]);
@@ -35,19 +37,31 @@ async function expectFaultAndNothingWritten(name: string, input: string, vars: R
 describe("a failure at the last step leaves nothing half-done", () => {
   it("createProject: no project, no environment", async () => {
     const projects = await prisma.project.count();
-    await expectFaultAndNothingWritten("createProject", "CreateProjectInput", { organizationId: t.org.id, name: "FAIL create", timezone: "Europe/Paris" });
+    await expectFaultAndNothingWritten("createProject", "CreateProjectInput", {
+      organizationId: t.org.id,
+      name: "FAIL create",
+      timezone: "Europe/Paris",
+    });
     expect(await prisma.project.count()).toBe(projects);
   });
 
   it("updateProject: neither the project's name nor its settings change", async () => {
     const p = await h.project({}, "FAIL update");
-    await expectFaultAndNothingWritten("updateProject", "UpdateProjectInput", { id: String(p.project.id), name: "FAIL renamed", productDescription: "x", timezone: "Europe/Paris" });
+    await expectFaultAndNothingWritten("updateProject", "UpdateProjectInput", {
+      id: String(p.project.id),
+      name: "FAIL renamed",
+      productDescription: "x",
+      timezone: "Europe/Paris",
+    });
   });
 
   it("changeProjectOrganization: neither the project nor any environment moves", async () => {
     const p = await h.project({}, "FAIL move");
     await h.environment(p.project);
-    await expectFaultAndNothingWritten("changeProjectOrganization", "ChangeProjectOrganizationInput", { id: String(p.project.id), organizationId: target.id });
+    await expectFaultAndNothingWritten("changeProjectOrganization", "ChangeProjectOrganizationInput", {
+      id: String(p.project.id),
+      organizationId: target.id,
+    });
   });
 
   it("deleteProject: the project and its environments stay", async () => {
@@ -70,7 +84,10 @@ describe("a failure at the last step leaves nothing half-done", () => {
 
   it("createEnvironment and deleteEnvironment", async () => {
     const p = await h.project();
-    await expectFaultAndNothingWritten("createEnvironment", "CreateEnvironmentInput", { projectId: String(p.project.id), name: "FAIL env" });
+    await expectFaultAndNothingWritten("createEnvironment", "CreateEnvironmentInput", {
+      projectId: String(p.project.id),
+      name: "FAIL env",
+    });
     const env = await h.environment(p.project, "FAIL staging");
     await expectFaultAndNothingWritten("deleteEnvironment", "DeleteEnvironmentInput", { id: String(env.id) });
     await expectFaultAndNothingWritten("rotateEnvironmentSecretToken", "RotateEnvironmentSecretTokenInput", { id: String(env.id) });

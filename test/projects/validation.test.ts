@@ -114,11 +114,32 @@ describe("sessionRecordingMinimumDurationMilliseconds", () => {
 describe("enums: retention period, business model, currency, cookieless mode, trigger match type", () => {
   it("stores PostHog's values and reads them back as enum names", async () => {
     await expectStored(
-      { sessionRecordingRetentionPeriod: "FIVE_YEARS", businessModel: "B2B", baseCurrency: "JPY", cookielessServerHashMode: "STATELESS", sessionRecordingTriggerMatchTypeConfig: "ALL" },
-      { sessionRecordingRetentionPeriod: "FIVE_YEARS", businessModel: "B2B", baseCurrency: "JPY", cookielessServerHashMode: "STATELESS", sessionRecordingTriggerMatchTypeConfig: "ALL" },
+      {
+        sessionRecordingRetentionPeriod: "FIVE_YEARS",
+        businessModel: "B2B",
+        baseCurrency: "JPY",
+        cookielessServerHashMode: "STATELESS",
+        sessionRecordingTriggerMatchTypeConfig: "ALL",
+      },
+      {
+        sessionRecordingRetentionPeriod: "FIVE_YEARS",
+        businessModel: "B2B",
+        baseCurrency: "JPY",
+        cookielessServerHashMode: "STATELESS",
+        sessionRecordingTriggerMatchTypeConfig: "ALL",
+      },
     );
-    expect((await envRow()).settings).toMatchObject({ sessionRecordingRetentionPeriod: "5y", businessModel: "b2b", baseCurrency: "JPY", cookielessServerHashMode: 1, sessionRecordingTriggerMatchTypeConfig: "all" });
-    await expectStored({ businessModel: null, cookielessServerHashMode: "DISABLED" }, { businessModel: null, cookielessServerHashMode: "DISABLED" });
+    expect((await envRow()).settings).toMatchObject({
+      sessionRecordingRetentionPeriod: "5y",
+      businessModel: "b2b",
+      baseCurrency: "JPY",
+      cookielessServerHashMode: 1,
+      sessionRecordingTriggerMatchTypeConfig: "all",
+    });
+    await expectStored(
+      { businessModel: null, cookielessServerHashMode: "DISABLED" },
+      { businessModel: null, cookielessServerHashMode: "DISABLED" },
+    );
   });
 
   it.each([
@@ -189,7 +210,10 @@ describe("sessionRecordingLinkedFlag", () => {
 
   it("accepts {id, key}, {id, key, variant} and null", async () => {
     await expectStored({ sessionRecordingLinkedFlag: { id: 7, key: "replay" } }, { sessionRecordingLinkedFlag: { id: 7, key: "replay" } });
-    await expectStored({ sessionRecordingLinkedFlag: { id: 7, key: "replay", variant: "test" } }, { sessionRecordingLinkedFlag: { id: 7, key: "replay", variant: "test" } });
+    await expectStored(
+      { sessionRecordingLinkedFlag: { id: 7, key: "replay", variant: "test" } },
+      { sessionRecordingLinkedFlag: { id: 7, key: "replay", variant: "test" } },
+    );
     await expectStored({ sessionRecordingLinkedFlag: null }, { sessionRecordingLinkedFlag: null });
   });
 });
@@ -197,7 +221,10 @@ describe("sessionRecordingLinkedFlag", () => {
 describe("other fields", () => {
   it("refuses person display name properties over 400 characters", async () => {
     await expectInvalid({ personDisplayNameProperties: ["email", "x".repeat(401)] }, "personDisplayNameProperties");
-    await expectStored({ personDisplayNameProperties: ["email", "x".repeat(400)] }, { personDisplayNameProperties: ["email", "x".repeat(400)] });
+    await expectStored(
+      { personDisplayNameProperties: ["email", "x".repeat(400)] },
+      { personDisplayNameProperties: ["email", "x".repeat(400)] },
+    );
   });
 
   it("refuses a blank or too long name and a too long description", async () => {
@@ -230,14 +257,24 @@ describe("several invalid fields at once", () => {
     );
     const fields = new Set(errors.map((e: any) => e.field[1]));
     expect([...fields].sort()).toEqual(
-      ["appUrls", "name", "personDisplayNameProperties", "sessionRecordingLinkedFlag", "sessionRecordingMinimumDurationMilliseconds", "sessionRecordingSampleRate", "timezone"].sort(),
+      [
+        "appUrls",
+        "name",
+        "personDisplayNameProperties",
+        "sessionRecordingLinkedFlag",
+        "sessionRecordingMinimumDurationMilliseconds",
+        "sessionRecordingSampleRate",
+        "timezone",
+      ].sort(),
     );
     expect(((await envRow()).settings as any).anonymizeIps).toBeUndefined();
   });
 });
 
 describe("updateProjectLogsConfig", () => {
-  const logsOf = async () => (await h.ok(`query($id: ID!) { project(id: $id) { logsConfig { logsDistinctIdAttributeKeys logsSessionIdAttributeKeys } } }`, { id })).project.logsConfig;
+  const logsOf = async () =>
+    (await h.ok(`query($id: ID!) { project(id: $id) { logsConfig { logsDistinctIdAttributeKeys logsSessionIdAttributeKeys } } }`, { id }))
+      .project.logsConfig;
 
   it.each([
     ["an empty list", { logsDistinctIdAttributeKeys: [] }, "logsDistinctIdAttributeKeys"],
@@ -262,7 +299,9 @@ describe("updateProjectLogsConfig", () => {
   });
 
   it("reports both lists' problems at once", async () => {
-    const payload = await h.refused(LOGS, "updateProjectLogsConfig", { input: { id, logsDistinctIdAttributeKeys: [], logsSessionIdAttributeKeys: ["x", "x"] } });
+    const payload = await h.refused(LOGS, "updateProjectLogsConfig", {
+      input: { id, logsDistinctIdAttributeKeys: [], logsSessionIdAttributeKeys: ["x", "x"] },
+    });
     expect(payload.userErrors.map((e: any) => e.field[1]).sort()).toEqual(["logsDistinctIdAttributeKeys", "logsSessionIdAttributeKeys"]);
   });
 
@@ -270,11 +309,20 @@ describe("updateProjectLogsConfig", () => {
     const count = await prisma.activityLog.count({ where: { projectId: p.project.id } });
     const { updateProjectLogsConfig } = await h.ok(LOGS, { input: { id, logsDistinctIdAttributeKeys: [" userId ", "distinct_id"] } });
     expect(updateProjectLogsConfig.userErrors).toEqual([]);
-    expect(updateProjectLogsConfig.project.logsConfig).toEqual({ logsDistinctIdAttributeKeys: ["userId", "distinct_id"], logsSessionIdAttributeKeys: ["posthogSessionId"] });
+    expect(updateProjectLogsConfig.project.logsConfig).toEqual({
+      logsDistinctIdAttributeKeys: ["userId", "distinct_id"],
+      logsSessionIdAttributeKeys: ["posthogSessionId"],
+    });
     const entries = await h.activityOf({ projectId: p.project.id });
     expect(entries).toHaveLength(count + 1);
     expect((entries.at(-1)!.detail as any).changes).toEqual([
-      { type: "Project", action: "changed", field: "logsDistinctIdAttributeKeys", before: ["posthogDistinctId"], after: ["userId", "distinct_id"] },
+      {
+        type: "Project",
+        action: "changed",
+        field: "logsDistinctIdAttributeKeys",
+        before: ["posthogDistinctId"],
+        after: ["userId", "distinct_id"],
+      },
     ]);
     const ten = Array.from({ length: 10 }, (_, i) => `${i}`.padEnd(200, "k"));
     await h.ok(LOGS, { input: { id, logsSessionIdAttributeKeys: ten } });

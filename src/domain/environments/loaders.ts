@@ -7,18 +7,33 @@ import { activityDetailsAfter, environmentsByIds, groupTypesOf, ingestionRestric
 
 export function environmentsLoaders(prisma: PrismaClient) {
   return {
-    environmentById: rowLoader<number, Environment>((ids) => environmentsByIds(prisma, ids), (e) => e.id),
-    productIntentsByEnvironment: groupLoader((ids: number[]) => productIntentsOf(prisma, ids), (i) => i.environmentId),
-    groupTypesByEnvironment: groupLoader((ids: number[]) => groupTypesOf(prisma, ids), (g) => g.environmentId),
-    ingestionRestrictionsByToken: groupLoader((tokens: string[]) => ingestionRestrictionsOf(prisma, tokens), (r) => r.token),
+    environmentById: rowLoader<number, Environment>(
+      (ids) => environmentsByIds(prisma, ids),
+      (e) => e.id,
+    ),
+    productIntentsByEnvironment: groupLoader(
+      (ids: number[]) => productIntentsOf(prisma, ids),
+      (i) => i.environmentId,
+    ),
+    groupTypesByEnvironment: groupLoader(
+      (ids: number[]) => groupTypesOf(prisma, ids),
+      (g) => g.environmentId,
+    ),
+    ingestionRestrictionsByToken: groupLoader(
+      (tokens: string[]) => ingestionRestrictionsOf(prisma, tokens),
+      (r) => r.token,
+    ),
     /**
      * The `detail` of every activity entry of an environment logged after an
      * instant, newest first (what settingsAsOf undoes): one statement for all
      * the (environment, instant) pairs of a batch. Not cached, so a mutation
      * earlier in the same request can never leave a stale answer behind.
      */
-    activityDetailsAfter: new DataLoader<{ environmentId: number; at: Date }, Prisma.JsonValue[]>((keys) => activityDetailsAfter(prisma, keys), {
-      cache: false,
-    }),
+    activityDetailsAfter: new DataLoader<{ environmentId: number; at: Date }, Prisma.JsonValue[]>(
+      (keys) => activityDetailsAfter(prisma, keys),
+      {
+        cache: false,
+      },
+    ),
   };
 }

@@ -34,7 +34,14 @@ export async function createEnvironment(ctx: Context, input: Input<"projectId">)
       activity: "created",
       scope: "Team",
       itemId: env.id,
-      detail: { name, changes: environmentChanges("Team", { name: "", apiToken: "", secretApiToken: null, secretApiTokenBackup: env.secretApiTokenBackup, settings: {} }, env) },
+      detail: {
+        name,
+        changes: environmentChanges(
+          "Team",
+          { name: "", apiToken: "", secretApiToken: null, secretApiTokenBackup: env.secretApiTokenBackup, settings: {} },
+          env,
+        ),
+      },
     });
     return ok(env);
   });

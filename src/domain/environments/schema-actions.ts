@@ -49,7 +49,8 @@ export interface ActionTarget<Shape> {
 }
 
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
-const text = (value: Text, target: Target) => (typeof value === "string" ? value : typeof value === "function" ? value(target) : value[target]);
+const text = (value: Text, target: Target) =>
+  typeof value === "string" ? value : typeof value === "function" ? value(target) : value[target];
 
 /** Declares one action's input type and mutation for one target. */
 function declareAction<Shape>(spec: ActionSpec, { target, payload, act }: ActionTarget<Shape>): void {
@@ -91,7 +92,10 @@ export const ENVIRONMENT_ACTIONS: ActionSpec[] = [
           target,
         ),
       }),
-      intentContext: t.string({ required: false, description: "Where the intent came from, e.g. `onboarding product selected - primary`." }),
+      intentContext: t.string({
+        required: false,
+        description: "Where the intent came from, e.g. `onboarding product selected - primary`.",
+      }),
       metadata: t.field({ type: "JSON", required: false, description: "Free-form facts about the intent (a JSON object)." }),
     }),
     run: addProductIntent,

@@ -16,11 +16,25 @@ export const ProductIntentRef = builder.objectRef<ProductIntent>("ProductIntent"
   description: "A product someone showed intent to use in an environment (onboarding).",
   fields: (t) => ({
     productType: t.exposeString("productType", { description: "The product key, e.g. `product_analytics`." }),
-    contexts: t.field({ type: "JSON", description: "How often each intent context was registered, e.g. {\"onboarding product selected - primary\": 1}.", resolve: (i) => i.contexts ?? {} }),
+    contexts: t.field({
+      type: "JSON",
+      description: 'How often each intent context was registered, e.g. {"onboarding product selected - primary": 1}.',
+      resolve: (i) => i.contexts ?? {},
+    }),
     createdAt: t.field({ type: "DateTime", description: "When the intent was first registered.", resolve: (i) => i.createdAt }),
     updatedAt: t.field({ type: "DateTime", description: "When the intent was last registered.", resolve: (i) => i.updatedAt }),
-    onboardingCompletedAt: t.field({ type: "DateTime", nullable: true, description: "When onboarding for the product was completed; null if not yet.", resolve: (i) => i.onboardingCompletedAt }),
-    activatedAt: t.field({ type: "DateTime", nullable: true, description: "When the product was first really used; null if not yet.", resolve: (i) => i.activatedAt }),
+    onboardingCompletedAt: t.field({
+      type: "DateTime",
+      nullable: true,
+      description: "When onboarding for the product was completed; null if not yet.",
+      resolve: (i) => i.onboardingCompletedAt,
+    }),
+    activatedAt: t.field({
+      type: "DateTime",
+      nullable: true,
+      description: "When the product was first really used; null if not yet.",
+      resolve: (i) => i.activatedAt,
+    }),
   }),
 });
 
@@ -37,8 +51,12 @@ export const GroupTypeRef = builder.objectRef<GroupTypeMapping>("GroupType").imp
 export const LogsConfigRef = builder.objectRef<LogsConfig>("LogsConfig").implement({
   description: "Which log attributes identify a person and a session.",
   fields: (t) => ({
-    logsDistinctIdAttributeKeys: t.exposeStringList("logsDistinctIdAttributeKeys", { description: "Attribute keys holding the distinct id (default [\"posthogDistinctId\"])." }),
-    logsSessionIdAttributeKeys: t.exposeStringList("logsSessionIdAttributeKeys", { description: "Attribute keys holding the session id (default [\"posthogSessionId\"])." }),
+    logsDistinctIdAttributeKeys: t.exposeStringList("logsDistinctIdAttributeKeys", {
+      description: 'Attribute keys holding the distinct id (default ["posthogDistinctId"]).',
+    }),
+    logsSessionIdAttributeKeys: t.exposeStringList("logsSessionIdAttributeKeys", {
+      description: 'Attribute keys holding the session id (default ["posthogSessionId"]).',
+    }),
   }),
 });
 
@@ -47,8 +65,16 @@ SettingsSnapshotRef.implement({
   description: "Settings as they were at an instant, rebuilt from the activity log. Fields outside the requested scope are null.",
   fields: (t) => ({
     at: t.field({ type: "DateTime", description: "The instant asked for.", resolve: (s) => s.at }),
-    logsDistinctIdAttributeKeys: t.stringList({ nullable: true, description: "Logs distinct-id attribute keys then.", resolve: (s) => (s.values.logsDistinctIdAttributeKeys as string[]) ?? null }),
-    logsSessionIdAttributeKeys: t.stringList({ nullable: true, description: "Logs session-id attribute keys then.", resolve: (s) => (s.values.logsSessionIdAttributeKeys as string[]) ?? null }),
+    logsDistinctIdAttributeKeys: t.stringList({
+      nullable: true,
+      description: "Logs distinct-id attribute keys then.",
+      resolve: (s) => (s.values.logsDistinctIdAttributeKeys as string[]) ?? null,
+    }),
+    logsSessionIdAttributeKeys: t.stringList({
+      nullable: true,
+      description: "Logs session-id attribute keys then.",
+      resolve: (s) => (s.values.logsSessionIdAttributeKeys as string[]) ?? null,
+    }),
     ...settingOutputFields(t, (s) => s.values, { allNullable: true, includeEnvironmentOnly: true, absentAsNull: true }),
   }),
 });
@@ -86,9 +112,16 @@ function callerCan(ctx: Context, action: Action, env: Environment): boolean {
 }
 
 /** Adds the shared fields to Project or Environment; `envOf` finds the environment holding them. */
-export function addEnvironmentFields<P>(ref: ObjectRef<Types, unknown, P>, envOf: (parent: P) => Environment, options: { includeEnvironmentOnly: boolean }) {
+export function addEnvironmentFields<P>(
+  ref: ObjectRef<Types, unknown, P>,
+  envOf: (parent: P) => Environment,
+  options: { includeEnvironmentOnly: boolean },
+) {
   builder.objectFields(ref, (t) => ({
-    apiToken: t.string({ description: "The public project token (`phc_...`) that SDKs send events with.", resolve: (p) => envOf(p).apiToken }),
+    apiToken: t.string({
+      description: "The public project token (`phc_...`) that SDKs send events with.",
+      resolve: (p) => envOf(p).apiToken,
+    }),
     secretApiToken: t.string({
       nullable: true,
       description: "The secret token (`phs_...`) for server-side APIs. Only admins whose key has `project:write` see it; null for others.",
@@ -125,9 +158,20 @@ export function addEnvironmentFields<P>(ref: ObjectRef<Types, unknown, P>, envOf
       description: "A signed token (JWT, valid 7 days) for the live events stream.",
       resolve: (p, _a, ctx) => liveEventsToken(ctx, envOf(p)),
     }),
-    personOnEventsQueryingEnabled: t.boolean({ description: "Whether queries read person properties from events (always true now).", resolve: () => true }),
-    defaultModifiers: t.field({ type: "JSON", description: "PostHog's default query modifiers, which `modifiers` overrides.", resolve: () => DEFAULT_MODIFIERS }),
-    managedViewsets: t.field({ type: "JSON", description: "Which managed view sets are enabled: {kind: boolean}.", resolve: (p) => settingsOf(envOf(p)).managedViewsets ?? {} }),
+    personOnEventsQueryingEnabled: t.boolean({
+      description: "Whether queries read person properties from events (always true now).",
+      resolve: () => true,
+    }),
+    defaultModifiers: t.field({
+      type: "JSON",
+      description: "PostHog's default query modifiers, which `modifiers` overrides.",
+      resolve: () => DEFAULT_MODIFIERS,
+    }),
+    managedViewsets: t.field({
+      type: "JSON",
+      description: "Which managed view sets are enabled: {kind: boolean}.",
+      resolve: (p) => settingsOf(envOf(p)).managedViewsets ?? {},
+    }),
     availableSetupTaskIds: t.stringList({
       description: "Setup tasks still open for this project.",
       resolve: (p) => SETUP_TASKS.filter((task) => !(task === "ingest_first_event" && envOf(p).ingestedEvent)),
@@ -147,8 +191,15 @@ export function addEnvironmentFields<P>(ref: ObjectRef<Types, unknown, P>, envOf
       type: SettingsSnapshotRef,
       description: "The settings as they were at `at`, rebuilt from the activity log.",
       args: {
-        at: t.arg({ type: "DateTime", required: true, description: "The instant (ISO 8601; without an offset it is read as UTC, as PostHog does)." }),
-        scope: t.arg.stringList({ required: false, description: "Only these settings (GraphQL or PostHog names); unknown names are ignored." }),
+        at: t.arg({
+          type: "DateTime",
+          required: true,
+          description: "The instant (ISO 8601; without an offset it is read as UTC, as PostHog does).",
+        }),
+        scope: t.arg.stringList({
+          required: false,
+          description: "Only these settings (GraphQL or PostHog names); unknown names are ignored.",
+        }),
       },
       resolve: async (p, args, ctx) => ({
         at: args.at,

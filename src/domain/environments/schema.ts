@@ -26,9 +26,16 @@ export const EnvironmentRef = builder.loadableNode("Environment", {
     uuid: t.field({ type: "UUID", description: "PostHog's UUID of the environment.", resolve: (e) => e.uuid }),
     name: t.exposeString("name", { description: "Display name, 1–200 characters." }),
     projectId: t.exposeInt("projectId", { description: "PostHog's id of the project it belongs to." }),
-    isPrimary: t.boolean({ description: "Whether this is its project's primary environment (same id as the project).", resolve: (e) => e.id === e.projectId }),
+    isPrimary: t.boolean({
+      description: "Whether this is its project's primary environment (same id as the project).",
+      resolve: (e) => e.id === e.projectId,
+    }),
     createdAt: t.field({ type: "DateTime", description: "When the environment was created.", resolve: (e) => e.createdAt }),
-    updatedAt: t.field({ type: "DateTime", description: "When the environment or its settings last changed.", resolve: (e) => e.updatedAt }),
+    updatedAt: t.field({
+      type: "DateTime",
+      description: "When the environment or its settings last changed.",
+      resolve: (e) => e.updatedAt,
+    }),
     organization: t.field({ type: OrganizationRef, description: "The organization it belongs to.", resolve: (e) => e.organizationId }),
     project: t.field({ type: ProjectRef, description: "The project it belongs to.", resolve: (e) => String(e.projectId) }),
     activity: pagedField(t, {
@@ -66,11 +73,14 @@ const IngestionRestrictionRef = builder.objectRef<EventIngestionRestriction>("Ev
       description: "What happens to matching events.",
       resolve: (r) => {
         // The column holds PostHog's values only; anything else is a fault, as the enum would answer.
-        if (!isRestrictionType(r.restrictionType)) throw new Error(`Unknown ingestion restriction type ${JSON.stringify(r.restrictionType)}.`);
+        if (!isRestrictionType(r.restrictionType))
+          throw new Error(`Unknown ingestion restriction type ${JSON.stringify(r.restrictionType)}.`);
         return r.restrictionType;
       },
     }),
-    distinctIds: t.exposeStringList("distinctIds", { description: "The distinct ids it applies to; empty means every event of the token." }),
+    distinctIds: t.exposeStringList("distinctIds", {
+      description: "The distinct ids it applies to; empty means every event of the token.",
+    }),
   }),
 });
 
@@ -98,7 +108,11 @@ builder.objectField(ProjectRef, "environments", (t) =>
 );
 
 builder.objectField(ProjectRef, "primaryEnvironment", (t) =>
-  t.field({ type: EnvironmentRef, description: "The project's primary environment (same id as the project).", resolve: (p) => p.primaryEnvironment }),
+  t.field({
+    type: EnvironmentRef,
+    description: "The project's primary environment (same id as the project).",
+    resolve: (p) => p.primaryEnvironment,
+  }),
 );
 
 builder.queryField("environment", (t) =>
@@ -113,8 +127,20 @@ builder.queryField("environment", (t) =>
 
 // ---- mutations -----------------------------------------------------------------
 
-const EnvironmentPayload = definePayload("EnvironmentPayload", "environment", EnvironmentRef, "The result of a change to an environment.", "The environment after the change; null when userErrors explain why nothing changed.");
-const DeleteEnvironmentPayload = definePayload("DeleteEnvironmentPayload", "environment", EnvironmentRef, "The result of deleting an environment.", "The deleted environment as it was (now pending deletion and hidden); null when nothing was deleted.");
+const EnvironmentPayload = definePayload(
+  "EnvironmentPayload",
+  "environment",
+  EnvironmentRef,
+  "The result of a change to an environment.",
+  "The environment after the change; null when userErrors explain why nothing changed.",
+);
+const DeleteEnvironmentPayload = definePayload(
+  "DeleteEnvironmentPayload",
+  "environment",
+  EnvironmentRef,
+  "The result of deleting an environment.",
+  "The deleted environment as it was (now pending deletion and hidden); null when nothing was deleted.",
+);
 
 const ENVIRONMENT_ID = "The environment's global id, or PostHog's integer id of it.";
 
@@ -128,7 +154,8 @@ const CreateEnvironmentInput = builder.inputType("CreateEnvironmentInput", {
 });
 
 const UpdateEnvironmentInput = builder.inputType("UpdateEnvironmentInput", {
-  description: "Changes to an environment. Omitted fields stay as they are. Most fields need admin level; members may change the few marked so.",
+  description:
+    "Changes to an environment. Omitted fields stay as they are. Most fields need admin level; members may change the few marked so.",
   fields: (t) => ({
     id: t.id({ required: true, description: ENVIRONMENT_ID }),
     name: t.string({ required: false, description: "New display name, 1–200 characters. Admins only." }),
@@ -158,7 +185,8 @@ builder.mutationFields((t) => ({
   }),
   deleteEnvironment: t.field({
     type: DeleteEnvironmentPayload,
-    description: "Deletes an environment (marked pending deletion and hidden). A project's primary environment cannot be deleted alone. Admins only.",
+    description:
+      "Deletes an environment (marked pending deletion and hidden). A project's primary environment cannot be deleted alone. Admins only.",
     authScopes: { scope: "project:write" },
     args: { input: t.arg({ type: DeleteEnvironmentInput, required: true, description: "The environment." }) },
     resolve: async (_r, { input }, ctx) => toPayload("environment", await deleteEnvironment(ctx, String(input.id))),

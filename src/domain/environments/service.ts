@@ -29,7 +29,16 @@ import { environmentById, environmentPageQuery, lockedEnvironment, registerInten
 
 type Tx = Prisma.TransactionClient;
 
-async function log(tx: Tx, ctx: Context, env: Environment, as: LogAs, activity: string, name: string, changes: FieldChange[], context?: Record<string, unknown>) {
+async function log(
+  tx: Tx,
+  ctx: Context,
+  env: Environment,
+  as: LogAs,
+  activity: string,
+  name: string,
+  changes: FieldChange[],
+  context?: Record<string, unknown>,
+) {
   return logActivity(tx, {
     organizationId: env.organizationId,
     projectId: env.projectId,
@@ -48,7 +57,12 @@ async function log(tx: Tx, ctx: Context, env: Environment, as: LogAs, activity: 
 export type EnvironmentAction<Input> = (ctx: Context, env: Environment, as: LogAs, input: Input) => Promise<Outcome<Environment>>;
 
 /** Runs an action on a visible environment (logged as it: "Team"); answers the environment as it is afterwards. */
-export async function actOnEnvironment<Input>(ctx: Context, id: string, action: EnvironmentAction<Input>, input: Input): Promise<Outcome<Environment>> {
+export async function actOnEnvironment<Input>(
+  ctx: Context,
+  id: string,
+  action: EnvironmentAction<Input>,
+  input: Input,
+): Promise<Outcome<Environment>> {
   const env = await getVisibleEnvironment(ctx, id);
   const outcome = await action(ctx, env, logAsEnvironment(env), input);
   if (!outcome.ok) return outcome;
@@ -75,10 +89,12 @@ export const resetToken: EnvironmentAction<unknown> = (ctx, env, as) => changeTo
 export const rotateSecretToken: EnvironmentAction<unknown> = (ctx, env, as) => changeTokens(ctx, env, as, TOKEN_CHANGES.rotateSecret);
 
 /** Clears the backup secret token; without one it changes nothing and succeeds. */
-export const deleteSecretTokenBackup: EnvironmentAction<unknown> = (ctx, env, as) => changeTokens(ctx, env, as, TOKEN_CHANGES.deleteSecretBackup);
+export const deleteSecretTokenBackup: EnvironmentAction<unknown> = (ctx, env, as) =>
+  changeTokens(ctx, env, as, TOKEN_CHANGES.deleteSecretBackup);
 
 /** Sets `conversationsSettings.widget_public_token` to a fresh `phc_` token. */
-export const generateConversationsToken: EnvironmentAction<unknown> = (ctx, env, as) => changeTokens(ctx, env, as, TOKEN_CHANGES.conversations);
+export const generateConversationsToken: EnvironmentAction<unknown> = (ctx, env, as) =>
+  changeTokens(ctx, env, as, TOKEN_CHANGES.conversations);
 
 // ---- product intents --------------------------------------------------------
 
@@ -154,7 +170,10 @@ export async function updateEnvironmentSettings(
       if (oversized.length) throw new RefusedInTransaction(oversized);
       const updated = await updateEnvironmentRow(tx, env.id, { settings, ...(extra.name !== undefined ? { name: extra.name } : {}) });
       // A project rename also renames its primary environment: list the field once.
-      const changes = [...extraChanges, ...environmentChanges(as.scope, current, updated).filter((c) => !extraChanges.some((e) => e.field === c.field))];
+      const changes = [
+        ...extraChanges,
+        ...environmentChanges(as.scope, current, updated).filter((c) => !extraChanges.some((e) => e.field === c.field)),
+      ];
       await log(tx, ctx, updated, as, "updated", updated.name, changes);
       return ok(updated);
     }),
@@ -185,7 +204,12 @@ export const updateLogsConfig: EnvironmentAction<unknown> = async (ctx, env, as,
  * every logged change made after it. `scope` limits the keys (camelCase or
  * PostHog's snake_case); unknown keys come back null.
  */
-export async function settingsAsOf(ctx: Context, env: Environment, at: Date, scope: string[] | null | undefined): Promise<Record<string, unknown>> {
+export async function settingsAsOf(
+  ctx: Context,
+  env: Environment,
+  at: Date,
+  scope: string[] | null | undefined,
+): Promise<Record<string, unknown>> {
   const values: Record<string, unknown> = { ...allSettings(settingsOf(env)), ...logsConfigOf(env) };
   // Batched across every parent of the request (a DataLoader), never one query per environment.
   const details = await ctx.loaders.activityDetailsAfter.load({ environmentId: env.id, at });

@@ -29,7 +29,11 @@ export const isRowId = (id: unknown): id is number => Number.isInteger(id) && (i
 
 /** An environment read as JSON (row_to_json in a join) back into its row shape. */
 export function hydrateEnvironment(json: Record<string, unknown>): Environment {
-  return { ...(json as unknown as Environment), createdAt: new Date(json.createdAt as string), updatedAt: new Date(json.updatedAt as string) };
+  return {
+    ...(json as unknown as Environment),
+    createdAt: new Date(json.createdAt as string),
+    updatedAt: new Date(json.updatedAt as string),
+  };
 }
 
 const jsonSettings = (settings: StoredSettings) => settings as Prisma.InputJsonValue;
@@ -63,7 +67,10 @@ export async function environmentsByIds(prisma: PrismaClient, ids: readonly numb
 }
 
 export function productIntentsOf(prisma: PrismaClient, environmentIds: number[]): Promise<ProductIntent[]> {
-  return prisma.productIntent.findMany({ where: { environmentId: { in: environmentIds } }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
+  return prisma.productIntent.findMany({
+    where: { environmentId: { in: environmentIds } },
+    orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+  });
 }
 
 export function groupTypesOf(prisma: PrismaClient, environmentIds: number[]): Promise<GroupTypeMapping[]> {
@@ -131,7 +138,10 @@ export async function lockedEnvironment(tx: Tx, id: number): Promise<Environment
 
 export function updateEnvironmentRow(tx: Tx, id: number, write: EnvironmentWrite): Promise<Environment> {
   const { settings, ...columns } = write;
-  return tx.environment.update({ where: { id }, data: { ...columns, ...(settings !== undefined ? { settings: jsonSettings(settings) } : {}) } });
+  return tx.environment.update({
+    where: { id },
+    data: { ...columns, ...(settings !== undefined ? { settings: jsonSettings(settings) } : {}) },
+  });
 }
 
 /** Marks an environment pending deletion; answers its name now, or null when it already was (or is gone). */
@@ -149,7 +159,13 @@ export async function markEnvironmentDeleted(tx: Tx, id: number): Promise<string
  * meet in the unique index and each adds its count (ON CONFLICT DO UPDATE),
  * so none fails and no increment is lost.
  */
-export async function registerIntent(tx: Tx, environmentId: number, productType: string, context: string | null | undefined, completed: boolean) {
+export async function registerIntent(
+  tx: Tx,
+  environmentId: number,
+  productType: string,
+  context: string | null | undefined,
+  completed: boolean,
+) {
   const counted = context ? Prisma.sql`jsonb_build_object(${context}::text, 1)` : Prisma.sql`'{}'::jsonb`;
   const increment = context
     ? Prisma.sql`i.contexts || jsonb_build_object(${context}::text, coalesce((i.contexts ->> ${context}::text)::int, 0) + 1)`

@@ -5,6 +5,9 @@ import { projectsWithPrimary, type ProjectWithPrimary } from "./store.js";
 
 export function projectsLoaders(prisma: PrismaClient) {
   return {
-    projectById: rowLoader<number, ProjectWithPrimary>((ids) => projectsWithPrimary(prisma, ids), (p) => p.id),
+    projectById: rowLoader<number, ProjectWithPrimary>(
+      (ids) => projectsWithPrimary(prisma, ids),
+      (p) => p.id,
+    ),
   };
 }

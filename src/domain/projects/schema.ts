@@ -13,7 +13,15 @@ import { addEnvironmentFields } from "../environments/schema-environment-fields.
 import { settingInputFields } from "../settings/schema.js";
 import type { ProjectWithPrimary } from "./store.js";
 import { loadVisibleProjects } from "./access.js";
-import { actOnProject, changeProjectOrganization, createProject, deleteProject, getVisibleProject, projectPages, updateProject } from "./service.js";
+import {
+  actOnProject,
+  changeProjectOrganization,
+  createProject,
+  deleteProject,
+  getVisibleProject,
+  projectPages,
+  updateProject,
+} from "./service.js";
 
 export const ProjectRef = builder.loadableNode("Project", {
   description:
@@ -27,7 +35,9 @@ export const ProjectRef = builder.loadableNode("Project", {
     uuid: t.field({ type: "UUID", description: "PostHog's UUID of the project.", resolve: (p) => p.uuid }),
     name: t.exposeString("name", { description: "Display name (1–200 characters, unique in the organization ignoring case)." }),
     productDescription: t.exposeString("productDescription", { nullable: true, description: "What the product does (≤1000 characters)." }),
-    isPendingDeletion: t.exposeBoolean("isPendingDeletion", { description: "Whether the project is being deleted (such projects are hidden, so this reads false)." }),
+    isPendingDeletion: t.exposeBoolean("isPendingDeletion", {
+      description: "Whether the project is being deleted (such projects are hidden, so this reads false).",
+    }),
     createdAt: t.field({ type: "DateTime", description: "When the project was created.", resolve: (p) => p.createdAt }),
     updatedAt: t.field({
       type: "DateTime",
@@ -65,7 +75,11 @@ builder.objectField(OrganizationRef, "projects", (t) =>
     byPath: true,
     args: {
       ...t.arg.connectionArgs(),
-      search: t.arg.string({ required: false, description: "Only projects whose name contains this, ignoring case.", validate: { maxLength: [200, { message: "Search at most 200 characters." }] } }),
+      search: t.arg.string({
+        required: false,
+        description: "Only projects whose name contains this, ignoring case.",
+        validate: { maxLength: [200, { message: "Search at most 200 characters." }] },
+      }),
     },
     load: async (orgIds: string[], ctx: Context, args, info) => {
       const pages = await projectPages(ctx, orgIds, args.search, pageWindow(args), { withTotal: selectsTotalCount(info) });
@@ -87,8 +101,20 @@ builder.queryField("project", (t) =>
 
 // ---- mutations -----------------------------------------------------------------
 
-const ProjectPayload = definePayload("ProjectPayload", "project", ProjectRef, "The result of a change to a project.", "The project after the change; null when userErrors explain why nothing changed.");
-const DeleteProjectPayload = definePayload("DeleteProjectPayload", "project", ProjectRef, "The result of deleting a project.", "The deleted project as it was (now pending deletion and hidden); null when nothing was deleted.");
+const ProjectPayload = definePayload(
+  "ProjectPayload",
+  "project",
+  ProjectRef,
+  "The result of a change to a project.",
+  "The project after the change; null when userErrors explain why nothing changed.",
+);
+const DeleteProjectPayload = definePayload(
+  "DeleteProjectPayload",
+  "project",
+  ProjectRef,
+  "The result of deleting a project.",
+  "The deleted project as it was (now pending deletion and hidden); null when nothing was deleted.",
+);
 
 const PROJECT_ID = "The project's global id, or PostHog's integer id of it.";
 
@@ -103,10 +129,14 @@ const CreateProjectInput = builder.inputType("CreateProjectInput", {
 });
 
 const UpdateProjectInput = builder.inputType("UpdateProjectInput", {
-  description: "Changes to a project and its primary environment's settings. Omitted fields stay as they are. Most fields need admin level; members may change the few marked so.",
+  description:
+    "Changes to a project and its primary environment's settings. Omitted fields stay as they are. Most fields need admin level; members may change the few marked so.",
   fields: (t) => ({
     id: t.id({ required: true, description: PROJECT_ID }),
-    name: t.string({ required: false, description: "New display name, 1–200 characters, unique in the organization ignoring case. Admins only." }),
+    name: t.string({
+      required: false,
+      description: "New display name, 1–200 characters, unique in the organization ignoring case. Admins only.",
+    }),
     productDescription: t.string({ required: false, description: "What the product does, ≤1000 characters; null clears it. Admins only." }),
     ...settingInputFields(t),
   }),

@@ -53,7 +53,9 @@ export async function createProject(ctx: Context, input: Input<"organizationId">
     () =>
       ctx.prisma.$transaction(async (tx): Promise<Outcome<number>> => {
         if (await nameTaken(tx, organizationId, name)) return refused(taken("name"));
-        const { environment: env } = await insertProject(tx, organizationId, name, settings, { productDescription: productDescription ?? null });
+        const { environment: env } = await insertProject(tx, organizationId, name, settings, {
+          productDescription: productDescription ?? null,
+        });
         const id = env.id;
         await logActivity(tx, {
           organizationId,
@@ -98,12 +100,16 @@ export async function updateProject(ctx: Context, input: Input<"id">): Promise<O
         beforeWrite: async (tx) => {
           if (!ownChanges) return [];
           const current = await lockedProject(tx, project.id);
-          if (name !== undefined && (await nameTaken(tx, current.organizationId, name, current.id))) throw new RefusedInTransaction([taken("name")]);
+          if (name !== undefined && (await nameTaken(tx, current.organizationId, name, current.id)))
+            throw new RefusedInTransaction([taken("name")]);
           const wanted = {
             name: name ?? current.name,
             productDescription: productDescription === undefined ? current.productDescription : productDescription,
           };
-          const changes = diffFields("Project", { name: current.name, productDescription: current.productDescription }, wanted, ["name", "productDescription"]);
+          const changes = diffFields("Project", { name: current.name, productDescription: current.productDescription }, wanted, [
+            "name",
+            "productDescription",
+          ]);
           if (changes.length) await updateProjectRow(tx, current.id, wanted);
           return changes;
         },
@@ -152,7 +158,8 @@ export async function changeProjectOrganization(ctx: Context, input: Input<"id" 
   assertCanOnProject(ctx, "project:move-out", project);
   assertCan(principal, "project:move-in", { organizationId: target }, { typename: "Organization", id: parsed.data.organizationId });
   const alreadyThere = () => refused(userError(["organizationId"], "The project already belongs to this organization.", "CONFLICT"));
-  const nameTakenThere = () => refused(userError(["organizationId"], "The target organization already has a project with this name.", "TAKEN"));
+  const nameTakenThere = () =>
+    refused(userError(["organizationId"], "The target organization already has a project with this name.", "TAKEN"));
   if (target === project.organizationId) return alreadyThere();
   const outcome = await answerUniqueViolation(
     () =>
@@ -187,7 +194,12 @@ export async function changeProjectOrganization(ctx: Context, input: Input<"id" 
 }
 
 /** Runs an environment action on a visible project's primary environment (logged as the project); answers the project afterwards. */
-export async function actOnProject<Input>(ctx: Context, id: string, action: EnvironmentAction<Input>, input: Input): Promise<Outcome<ProjectWithPrimary>> {
+export async function actOnProject<Input>(
+  ctx: Context,
+  id: string,
+  action: EnvironmentAction<Input>,
+  input: Input,
+): Promise<Outcome<ProjectWithPrimary>> {
   const project = await getVisibleProject(ctx, id);
   const outcome = await action(ctx, project.primaryEnvironment, logAsProject(project), input);
   if (!outcome.ok) return outcome;
@@ -216,4 +228,3 @@ export async function projectPages(
   const byOrganization = new Map(visible.map((id, i) => [id, pages[i]]));
   return organizationIds.map((id) => byOrganization.get(id)!);
 }
-

@@ -19,8 +19,7 @@ export function adminOnlySettings(patch: Record<string, unknown>): string[] {
     .map((s) => s.key);
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  value !== null && typeof value === "object" && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === "object" && !Array.isArray(value);
 
 /**
  * Applies a validated patch to stored settings: merge-type objects are merged

@@ -64,7 +64,9 @@ const jsonList = (key: string, description: string, opts: Opts = {}) =>
 
 function enumDef(key: string, description: string, spec: EnumSpec, opts: Opts = {}): SettingDef {
   const allowed = Object.values(spec.values).map((v) => v.value);
-  const schema = z.custom((v) => allowed.some((value) => value === v), { message: `Must be one of ${Object.keys(spec.values).join(", ")}.` });
+  const schema = z.custom((v) => allowed.some((value) => value === v), {
+    message: `Must be one of ${Object.keys(spec.values).join(", ")}.`,
+  });
   return { ...def("enum", key, description, schema, opts), enumSpec: spec };
 }
 
@@ -112,7 +114,7 @@ export const urlListSchema = z
 export const sampleRateSchema = z
   .string()
   .trim()
-  .regex(/^(0(\.\d{1,2})?|1(\.0{1,2})?|\.\d{1,2})$/, "Must be a decimal from 0 to 1 with at most two decimal places, e.g. \"0.25\".")
+  .regex(/^(0(\.\d{1,2})?|1(\.0{1,2})?|\.\d{1,2})$/, 'Must be a decimal from 0 to 1 with at most two decimal places, e.g. "0.25".')
   .transform((s) => Number(s).toFixed(2));
 
 export const linkedFlagSchema = z.strictObject(
@@ -132,17 +134,16 @@ export const logsKeyListSchema = z
   .refine((keys) => new Set(keys).size === keys.length, "Keys must be unique.");
 
 /** Conversations settings as clients may write them: a JSON object without the widget token, which only the API sets. */
-export const conversationsSettingsSchema = z
-  .record(z.string(), z.json(), { error: "Must be a JSON object." })
-  .superRefine((value, ctx) => {
-    if ("widget_public_token" in value) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["widget_public_token"],
-        message: "The widget token is set by generateProjectConversationsPublicToken (or by turning conversationsEnabled on), not written directly.",
-      });
-    }
-  });
+export const conversationsSettingsSchema = z.record(z.string(), z.json(), { error: "Must be a JSON object." }).superRefine((value, ctx) => {
+  if ("widget_public_token" in value) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["widget_public_token"],
+      message:
+        "The widget token is set by generateProjectConversationsPublicToken (or by turning conversationsEnabled on), not written directly.",
+    });
+  }
+});
 
 export const LOGS_DEFAULTS = {
   logsDistinctIdAttributeKeys: ["posthogDistinctId"],
@@ -154,7 +155,10 @@ export const LOGS_DEFAULTS = {
 const WEEK_START: EnumSpec = {
   name: "WeekStartDay",
   description: "The first day of the week in date filters.",
-  values: { SUNDAY: { value: 0, description: "Weeks start on Sunday (PostHog's 0)." }, MONDAY: { value: 1, description: "Weeks start on Monday (PostHog's 1)." } },
+  values: {
+    SUNDAY: { value: 0, description: "Weeks start on Sunday (PostHog's 0)." },
+    MONDAY: { value: 1, description: "Weeks start on Monday (PostHog's 1)." },
+  },
 };
 const RETENTION: EnumSpec = {
   name: "SessionRecordingRetentionPeriod",
@@ -199,28 +203,62 @@ const CURRENCY: EnumSpec = {
 };
 
 export const SETTINGS: SettingDef[] = [
-  def("stringList", "appUrls", "URLs of the sites and apps that send events (toolbar, heatmaps). Blank entries are dropped; at most 5 `*` wildcards per host.", urlListSchema, { nullable: false, default: [] }),
+  def(
+    "stringList",
+    "appUrls",
+    "URLs of the sites and apps that send events (toolbar, heatmaps). Blank entries are dropped; at most 5 `*` wildcards per host.",
+    urlListSchema,
+    { nullable: false, default: [] },
+  ),
   def("string", "slackIncomingWebhook", "Slack incoming-webhook URL for action notifications.", z.string().url().max(500)),
   bool("anonymizeIps", "Whether client IP addresses are discarded at ingestion.", { nullable: false, default: false }),
-  bool("completedSnippetOnboarding", "Whether the snippet-installation onboarding was completed. Any member may set it.", { nullable: false, default: false, memberWritable: true }),
+  bool("completedSnippetOnboarding", "Whether the snippet-installation onboarding was completed. Any member may set it.", {
+    nullable: false,
+    default: false,
+    memberWritable: true,
+  }),
   jsonList("testAccountFilters", "Property filters that identify internal and test accounts.", { nullable: false, default: [] }),
   bool("testAccountFiltersDefaultChecked", "Whether new insights filter out test accounts by default."),
   jsonList("pathCleaningFilters", "Regex rules that normalize URL paths in path analyses."),
   bool("isDemo", "Whether this holds generated demo data.", { nullable: false, default: false }),
-  def("string", "timezone", "The IANA time zone dates are shown and bucketed in (default UTC).", timezoneSchema, { nullable: false, default: "UTC" }),
+  def("string", "timezone", "The IANA time zone dates are shown and bucketed in (default UTC).", timezoneSchema, {
+    nullable: false,
+    default: "UTC",
+  }),
   jsonList("dataAttributes", "HTML data attributes the toolbar uses to identify elements.", { nullable: false, default: ["data-attr"] }),
-  def("stringList", "personDisplayNameProperties", "Person properties used, in order, as a person's display name (each ≤400 characters).", z.array(z.string().min(1).max(400, "Each property must be at most 400 characters."))),
+  def(
+    "stringList",
+    "personDisplayNameProperties",
+    "Person properties used, in order, as a person's display name (each ≤400 characters).",
+    z.array(z.string().min(1).max(400, "Each property must be at most 400 characters.")),
+  ),
   jsonObject("correlationConfig", "Properties and events excluded from correlation analyses."),
   bool("autocaptureOptOut", "Whether autocapture is turned off."),
   bool("autocaptureExceptionsOptIn", "Whether exceptions are captured automatically. Any member may set it.", { memberWritable: true }),
   bool("autocaptureWebVitalsOptIn", "Whether web vitals are captured automatically. Any member may set it.", { memberWritable: true }),
-  json("autocaptureWebVitalsAllowedMetrics", "Which web vitals are captured (e.g. [\"LCP\", \"CLS\"]). Any member may set it.", { memberWritable: true }),
+  json("autocaptureWebVitalsAllowedMetrics", 'Which web vitals are captured (e.g. ["LCP", "CLS"]). Any member may set it.', {
+    memberWritable: true,
+  }),
   json("autocaptureExceptionsErrorsToIgnore", "Exception messages to ignore when capturing automatically."),
   bool("captureConsoleLogOptIn", "Whether console logs are captured with recordings."),
   bool("capturePerformanceOptIn", "Whether network performance is captured with recordings."),
-  bool("sessionRecordingOptIn", "Whether session recording is on. Any member may set it.", { nullable: false, default: false, memberWritable: true }),
-  def("string", "sessionRecordingSampleRate", "Share of sessions recorded: a decimal string from \"0.00\" to \"1.00\" (two places).", sampleRateSchema),
-  def("int", "sessionRecordingMinimumDurationMilliseconds", "Recordings shorter than this (0–30000 ms) are discarded.", z.number().int().min(0, "Must be at least 0.").max(30000, "Must be at most 30000 (30 s).")),
+  bool("sessionRecordingOptIn", "Whether session recording is on. Any member may set it.", {
+    nullable: false,
+    default: false,
+    memberWritable: true,
+  }),
+  def(
+    "string",
+    "sessionRecordingSampleRate",
+    'Share of sessions recorded: a decimal string from "0.00" to "1.00" (two places).',
+    sampleRateSchema,
+  ),
+  def(
+    "int",
+    "sessionRecordingMinimumDurationMilliseconds",
+    "Recordings shorter than this (0–30000 ms) are discarded.",
+    z.number().int().min(0, "Must be at least 0.").max(30000, "Must be at most 30000 (30 s)."),
+  ),
   def("json", "sessionRecordingLinkedFlag", "The feature flag that gates recording: {id, key} or {id, key, variant}.", linkedFlagSchema),
   jsonObject("sessionRecordingNetworkPayloadCaptureConfig", "Whether request/response headers and bodies are captured."),
   jsonObject("sessionRecordingMaskingConfig", "What recordings mask (inputs, text, images)."),
@@ -230,30 +268,75 @@ export const SETTINGS: SettingDef[] = [
   enumDef("sessionRecordingTriggerMatchTypeConfig", "Whether all or any recording triggers must match.", MATCH_TYPE),
   json("sessionRecordingTriggerGroups", "Groups of recording triggers with their own sampling."),
   enumDef("sessionRecordingRetentionPeriod", "How long recordings are kept.", RETENTION, { nullable: false, default: "30d" }),
-  jsonObject("sessionReplayConfig", "Session replay options (e.g. {record_canvas, ai_config}). Written keys are merged into the stored object.", { merge: true }),
+  jsonObject(
+    "sessionReplayConfig",
+    "Session replay options (e.g. {record_canvas, ai_config}). Written keys are merged into the stored object.",
+    { merge: true },
+  ),
   jsonObject("surveyConfig", "Survey appearance defaults. Written keys are merged into the stored object.", { merge: true }),
   bool("accessControl", "Whether access to this project is restricted (legacy access control).", { nullable: false, default: false }),
   enumDef("weekStartDay", "The first day of the week; null means the locale's default.", WEEK_START),
-  def("int", "primaryDashboard", "PostHog id of the dashboard shown first. Any member may set it.", z.number().int().positive(), { memberWritable: true }),
+  def("int", "primaryDashboard", "PostHog id of the dashboard shown first. Any member may set it.", z.number().int().positive(), {
+    memberWritable: true,
+  }),
   def("stringList", "liveEventsColumns", "Columns shown in the live events view.", z.array(z.string().min(1).max(400))),
   def("stringList", "recordingDomains", "Domains recordings are accepted from (same rules as appUrls).", urlListSchema),
   bool("injectWebApps", "Whether site apps are injected into pages."),
   jsonObject("extraSettings", "Miscellaneous settings."),
-  jsonObject("modifiers", "HogQL query modifiers overriding the defaults. Written keys are merged into the stored object.", { merge: true }),
-  jsonObject("hasCompletedOnboardingFor", "Which products' onboarding is complete: {product_key: boolean}. Any member may set it.", { memberWritable: true }),
+  jsonObject("modifiers", "HogQL query modifiers overriding the defaults. Written keys are merged into the stored object.", {
+    merge: true,
+  }),
+  jsonObject("hasCompletedOnboardingFor", "Which products' onboarding is complete: {product_key: boolean}. Any member may set it.", {
+    memberWritable: true,
+  }),
   bool("surveysOptIn", "Whether surveys are on. Any member may set it.", { memberWritable: true }),
   bool("heatmapsOptIn", "Whether heatmap data is captured."),
   bool("flagsPersistenceDefault", "Whether new feature flags persist across authentication by default."),
   bool("receiveOrgLevelActivityLogs", "Whether organization-level activity notifications are received."),
   enumDef("businessModel", "Whom the product sells to; null when not said.", BUSINESS_MODEL),
   bool("conversationsEnabled", "Whether the conversations (support) product is on. Turning it on creates a widget token; off clears it."),
-  jsonObject("conversationsSettings", "Conversations widget settings. Written keys are merged; `widget_public_token` is set only by generateProjectConversationsPublicToken.", { merge: true, schema: conversationsSettingsSchema }),
+  jsonObject(
+    "conversationsSettings",
+    "Conversations widget settings. Written keys are merged; `widget_public_token` is set only by generateProjectConversationsPublicToken.",
+    { merge: true, schema: conversationsSettingsSchema },
+  ),
   jsonObject("logsSettings", "Logs product settings."),
   bool("proactiveTasksEnabled", "Whether PostHog may suggest tasks proactively."),
-  jsonObject("revenueAnalyticsConfig", "Revenue analytics: {base_currency, events, goals, filter_test_accounts}.", { nullable: false, default: { base_currency: "USD", events: [], goals: [], filter_test_accounts: false } }),
-  jsonObject("marketingAnalyticsConfig", "Marketing analytics: sources, conversion goals, attribution window and mode, mappings.", { nullable: false, default: { sources_map: {}, conversion_goals: [], attribution_window_days: 90, attribution_mode: "last_touch", campaign_name_mappings: {}, custom_source_mappings: {}, campaign_field_preferences: {} } }),
-  jsonObject("customerAnalyticsConfig", "Customer analytics: the activity, signup, subscription and payment events and the account group type.", { nullable: false, default: { activity_event: null, signup_pageview_event: null, signup_event: null, subscription_event: null, payment_event: null, account_group_type_index: null } }),
-  jsonObject("workflowsConfig", "Workflows options, e.g. {capture_workflows_engagement_events}.", { nullable: false, default: { capture_workflows_engagement_events: false } }),
+  jsonObject("revenueAnalyticsConfig", "Revenue analytics: {base_currency, events, goals, filter_test_accounts}.", {
+    nullable: false,
+    default: { base_currency: "USD", events: [], goals: [], filter_test_accounts: false },
+  }),
+  jsonObject("marketingAnalyticsConfig", "Marketing analytics: sources, conversion goals, attribution window and mode, mappings.", {
+    nullable: false,
+    default: {
+      sources_map: {},
+      conversion_goals: [],
+      attribution_window_days: 90,
+      attribution_mode: "last_touch",
+      campaign_name_mappings: {},
+      custom_source_mappings: {},
+      campaign_field_preferences: {},
+    },
+  }),
+  jsonObject(
+    "customerAnalyticsConfig",
+    "Customer analytics: the activity, signup, subscription and payment events and the account group type.",
+    {
+      nullable: false,
+      default: {
+        activity_event: null,
+        signup_pageview_event: null,
+        signup_event: null,
+        subscription_event: null,
+        payment_event: null,
+        account_group_type_index: null,
+      },
+    },
+  ),
+  jsonObject("workflowsConfig", "Workflows options, e.g. {capture_workflows_engagement_events}.", {
+    nullable: false,
+    default: { capture_workflows_engagement_events: false },
+  }),
   enumDef("baseCurrency", "The currency revenue is shown in (ISO 4217; default USD).", CURRENCY, { nullable: false, default: "USD" }),
   bool("captureDeadClicks", "Whether dead clicks are captured."),
   enumDef("cookielessServerHashMode", "How cookieless tracking hashes visitors.", COOKIELESS),

@@ -30,7 +30,11 @@ export interface SettingOutputOptions {
 }
 
 /** The setting fields of an output type; `settingsOf` finds the stored settings of a parent. */
-export function settingOutputFields<P>(t: ObjectFields<P>, settingsOf: (parent: P) => StoredSettings | null, options: SettingOutputOptions = {}): FieldMap {
+export function settingOutputFields<P>(
+  t: ObjectFields<P>,
+  settingsOf: (parent: P) => StoredSettings | null,
+  options: SettingOutputOptions = {},
+): FieldMap {
   const fields: FieldMap = {};
   for (const setting of SETTINGS) {
     if (setting.environmentOnly && !options.includeEnvironmentOnly) continue;

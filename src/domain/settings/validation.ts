@@ -24,7 +24,8 @@ export function setJsonSettingLimits(limits: JsonSettingLimits): void {
   jsonSettingLimits = { ...limits };
 }
 
-const formatBytes = (bytes: number) => (bytes >= 1024 * 1024 ? `${(bytes / (1024 * 1024)).toFixed(1)} MB` : bytes >= 1024 ? `${Math.ceil(bytes / 1024)} KB` : `${bytes} bytes`);
+const formatBytes = (bytes: number) =>
+  bytes >= 1024 * 1024 ? `${(bytes / (1024 * 1024)).toFixed(1)} MB` : bytes >= 1024 ? `${Math.ceil(bytes / 1024)} KB` : `${bytes} bytes`;
 
 /**
  * Why a JSON value is over the limits, or null. Depth first, so a value too

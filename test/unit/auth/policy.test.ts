@@ -24,7 +24,13 @@ function principal(opts: { level?: number; scopes?: string[]; scopedOrganization
     currentOrganizationId: ORG,
     createdAt: new Date(0),
   };
-  const key = { id: "k", label: "key", scopes: opts.scopes ?? ["*"], scopedOrganizations: opts.scopedOrganizations ?? [], scopedTeams: opts.scopedTeams ?? [] };
+  const key = {
+    id: "k",
+    label: "key",
+    scopes: opts.scopes ?? ["*"],
+    scopedOrganizations: opts.scopedOrganizations ?? [],
+    scopedTeams: opts.scopedTeams ?? [],
+  };
   return new Principal(user, key, [{ organizationId: ORG, level: opts.level ?? MembershipLevel.MEMBER }]);
 }
 
@@ -32,7 +38,10 @@ const PRINCIPALS = {
   owner: principal({ level: MembershipLevel.OWNER }),
   admin: principal({ level: MembershipLevel.ADMIN }),
   member: principal({ level: MembershipLevel.MEMBER }),
-  "admin, read-only key": principal({ level: MembershipLevel.ADMIN, scopes: ["project:read", "organization:read", "annotation:read", "cohort:read"] }),
+  "admin, read-only key": principal({
+    level: MembershipLevel.ADMIN,
+    scopes: ["project:read", "organization:read", "annotation:read", "cohort:read"],
+  }),
   "admin, key for project 7 only": principal({ level: MembershipLevel.ADMIN, scopedTeams: [7] }),
   "admin, key for another organization": principal({ level: MembershipLevel.ADMIN, scopedOrganizations: [OTHER_ORG] }),
 };
@@ -123,7 +132,9 @@ describe("assertCan", () => {
         return { code: (error as { extensions: { code: string } }).extensions.code, message: (error as Error).message };
       }
     };
-    expect(code(() => assertCan(PRINCIPALS.member, "project:read", TARGETS["another organization's project"], { typename: "Project", id: 50 }))).toEqual({
+    expect(
+      code(() => assertCan(PRINCIPALS.member, "project:read", TARGETS["another organization's project"], { typename: "Project", id: 50 })),
+    ).toEqual({
       code: "NOT_FOUND",
       message: 'Project "50" not found.',
     });
@@ -131,12 +142,14 @@ describe("assertCan", () => {
       code: "FORBIDDEN",
       message: "Only organization admins (level 8 or more) may delete projects.",
     });
-    expect(code(() => assertCan(PRINCIPALS.member, "project:update", TARGETS["project 7"], { typename: "Project", verb: "change: name, timezone" })).message).toBe(
-      "Only organization admins (level 8 or more) may change: name, timezone.",
-    );
-    expect(code(() => assertCan(PRINCIPALS["admin, read-only key"], "cohort:write", TARGETS["project 7"], { typename: "Cohort" })).message).toBe(
-      "The API key lacks the scope this needs: cohort:write.",
-    );
+    expect(
+      code(() =>
+        assertCan(PRINCIPALS.member, "project:update", TARGETS["project 7"], { typename: "Project", verb: "change: name, timezone" }),
+      ).message,
+    ).toBe("Only organization admins (level 8 or more) may change: name, timezone.");
+    expect(
+      code(() => assertCan(PRINCIPALS["admin, read-only key"], "cohort:write", TARGETS["project 7"], { typename: "Cohort" })).message,
+    ).toBe("The API key lacks the scope this needs: cohort:write.");
     expect(code(() => assertCan(PRINCIPALS.owner, "project:delete", TARGETS["project 7"], { typename: "Project" })).code).toBe("allowed");
   });
 });

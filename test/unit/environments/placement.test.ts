@@ -51,7 +51,8 @@ describe("project and environment placements", () => {
     ["admin", "project:administer", "allowed"],
     ["admin", "environment:delete", "allowed"],
   ] as const)("%s → %s on a project and its environments: %s", (name, action, expected) => {
-    for (const at of [projectPlacement(project), environmentPlacement(primary), environmentPlacement(staging)]) expect(answer(who[name], action, at)).toBe(expected);
+    for (const at of [projectPlacement(project), environmentPlacement(primary), environmentPlacement(staging)])
+      expect(answer(who[name], action, at)).toBe(expected);
   });
 
   it("shows secrets only to admins whose key may write, and calls a read-only admin an admin still", () => {
@@ -71,7 +72,9 @@ describe("project and environment placements", () => {
     const scoped = principal(MembershipLevel.ADMIN, ["*"], [7]);
     expect(answer(scoped, "project:read", environmentPlacement(staging))).toBe("allowed");
     expect(answer(scoped, "project:read", projectPlacement({ ...project, id: 9 }))).toBe("NOT_FOUND");
-    expect(answer(scoped, "project:read", environmentPlacement({ id: 10, projectId: 9, organizationId: ORG, isPendingDeletion: false }))).toBe("NOT_FOUND");
+    expect(
+      answer(scoped, "project:read", environmentPlacement({ id: 10, projectId: 9, organizationId: ORG, isPendingDeletion: false })),
+    ).toBe("NOT_FOUND");
     // A key limited to one environment reaches that environment, not its project's others.
     const envScoped = principal(MembershipLevel.ADMIN, ["*"], [8]);
     expect(answer(envScoped, "project:read", environmentPlacement(staging))).toBe("allowed");

@@ -18,7 +18,15 @@ import { maskToken } from "../../../src/auth/tokens.js";
 const PUBLIC_TOKEN = /^phc_[23456789A-HJ-NP-Za-km-z]{43}$/;
 const SECRET_TOKEN = /^phs_[23456789A-HJ-NP-Za-km-z]{43}$/;
 
-const env = (over: Partial<{ name: string; apiToken: string; secretApiToken: string | null; secretApiTokenBackup: string | null; settings: Record<string, unknown> }> = {}) => ({
+const env = (
+  over: Partial<{
+    name: string;
+    apiToken: string;
+    secretApiToken: string | null;
+    secretApiTokenBackup: string | null;
+    settings: Record<string, unknown>;
+  }> = {},
+) => ({
   name: "Production",
   apiToken: "phc_current",
   secretApiToken: "phs_currentSecretAAAA",
@@ -43,7 +51,9 @@ describe("token changes", () => {
 
   it("a conversations token is set in the stored settings, the rest kept", () => {
     const write = TOKEN_CHANGES.conversations.write(env({ settings: { timezone: "UTC", conversationsSettings: { greeting: "hi" } } }));
-    expect(write).toEqual({ settings: { timezone: "UTC", conversationsSettings: { greeting: "hi", widget_public_token: expect.stringMatching(PUBLIC_TOKEN) } } });
+    expect(write).toEqual({
+      settings: { timezone: "UTC", conversationsSettings: { greeting: "hi", widget_public_token: expect.stringMatching(PUBLIC_TOKEN) } },
+    });
   });
 
   it("each is an admin action of the policy", () => {
@@ -54,10 +64,21 @@ describe("token changes", () => {
 describe("environmentChanges", () => {
   it("lists the name, the tokens (secrets masked) and every changed setting, with defaults filled in", () => {
     const before = env();
-    const after = env({ name: "Prod", secretApiToken: "phs_newSecretBBBB", secretApiTokenBackup: "phs_currentSecretAAAA", settings: { timezone: "Europe/Berlin" } });
+    const after = env({
+      name: "Prod",
+      secretApiToken: "phs_newSecretBBBB",
+      secretApiTokenBackup: "phs_currentSecretAAAA",
+      settings: { timezone: "Europe/Berlin" },
+    });
     expect(environmentChanges("Team", before, after)).toEqual([
       { type: "Team", action: "changed", field: "name", before: "Production", after: "Prod" },
-      { type: "Team", action: "changed", field: "secretApiToken", before: maskToken("phs_currentSecretAAAA"), after: maskToken("phs_newSecretBBBB") },
+      {
+        type: "Team",
+        action: "changed",
+        field: "secretApiToken",
+        before: maskToken("phs_currentSecretAAAA"),
+        after: maskToken("phs_newSecretBBBB"),
+      },
       { type: "Team", action: "changed", field: "secretApiTokenBackup", before: null, after: maskToken("phs_currentSecretAAAA") },
       { type: "Team", action: "changed", field: "timezone", before: "UTC", after: "Europe/Berlin" },
     ]);
@@ -75,7 +96,10 @@ describe("environmentChanges", () => {
 
 describe("logs config", () => {
   it("defaults each list, and reads what is stored", () => {
-    expect(logsConfigOf({ settings: {} })).toEqual({ logsDistinctIdAttributeKeys: ["posthogDistinctId"], logsSessionIdAttributeKeys: ["posthogSessionId"] });
+    expect(logsConfigOf({ settings: {} })).toEqual({
+      logsDistinctIdAttributeKeys: ["posthogDistinctId"],
+      logsSessionIdAttributeKeys: ["posthogSessionId"],
+    });
     expect(logsConfigOf({ settings: { logsConfig: { logsSessionIdAttributeKeys: ["sid"] } } })).toEqual({
       logsDistinctIdAttributeKeys: ["posthogDistinctId"],
       logsSessionIdAttributeKeys: ["sid"],
@@ -85,13 +109,20 @@ describe("logs config", () => {
 
   it("changes only the lists given", () => {
     const before = { logsDistinctIdAttributeKeys: ["a"], logsSessionIdAttributeKeys: ["b"] };
-    expect(logsConfigAfter(before, { logsSessionIdAttributeKeys: ["c"] })).toEqual({ logsDistinctIdAttributeKeys: ["a"], logsSessionIdAttributeKeys: ["c"] });
+    expect(logsConfigAfter(before, { logsSessionIdAttributeKeys: ["c"] })).toEqual({
+      logsDistinctIdAttributeKeys: ["a"],
+      logsSessionIdAttributeKeys: ["c"],
+    });
     expect(logsConfigAfter(before, {})).toEqual(before);
   });
 });
 
 describe("promotedProductIntent", () => {
-  const intent = (productType: string, contexts: Record<string, number> | null, updatedAt: string) => ({ productType, contexts, updatedAt: new Date(updatedAt) });
+  const intent = (productType: string, contexts: Record<string, number> | null, updatedAt: string) => ({
+    productType,
+    contexts,
+    updatedAt: new Date(updatedAt),
+  });
 
   it("is the most recently updated intent chosen as primary during onboarding", () => {
     expect(
@@ -105,11 +136,19 @@ describe("promotedProductIntent", () => {
 
   it("is null without a primary intent", () => {
     expect(promotedProductIntent([])).toBeNull();
-    expect(promotedProductIntent([intent("surveys", null, "2026-01-01T00:00:00Z"), intent("x", { [PRIMARY_ONBOARDING_CONTEXT]: 0 }, "2026-01-02T00:00:00Z")])).toBeNull();
+    expect(
+      promotedProductIntent([
+        intent("surveys", null, "2026-01-01T00:00:00Z"),
+        intent("x", { [PRIMARY_ONBOARDING_CONTEXT]: 0 }, "2026-01-02T00:00:00Z"),
+      ]),
+    ).toBeNull();
   });
 
   it("does not reorder the intents it is given", () => {
-    const intents = [intent("a", { [PRIMARY_ONBOARDING_CONTEXT]: 1 }, "2026-01-01T00:00:00Z"), intent("b", { [PRIMARY_ONBOARDING_CONTEXT]: 1 }, "2026-01-02T00:00:00Z")];
+    const intents = [
+      intent("a", { [PRIMARY_ONBOARDING_CONTEXT]: 1 }, "2026-01-01T00:00:00Z"),
+      intent("b", { [PRIMARY_ONBOARDING_CONTEXT]: 1 }, "2026-01-02T00:00:00Z"),
+    ];
     promotedProductIntent(intents);
     expect(intents.map((i) => i.productType)).toEqual(["a", "b"]);
   });

@@ -9,7 +9,10 @@ describe("undoChanges", () => {
   it("restores each changed field's value before the oldest change after the instant", () => {
     const now = { timezone: "Asia/Tokyo", anonymizeIps: true };
     // Newest first: Berlin → Tokyo, then (older) UTC → Berlin.
-    const details = [{ changes: [change("timezone", "Europe/Berlin", "Asia/Tokyo")] }, { changes: [change("timezone", "UTC", "Europe/Berlin"), change("anonymizeIps", false, true)] }];
+    const details = [
+      { changes: [change("timezone", "Europe/Berlin", "Asia/Tokyo")] },
+      { changes: [change("timezone", "UTC", "Europe/Berlin"), change("anonymizeIps", false, true)] },
+    ];
     expect(undoChanges(now, details)).toEqual({ timezone: "UTC", anonymizeIps: false });
   });
 
@@ -19,7 +22,9 @@ describe("undoChanges", () => {
   });
 
   it("reads a setting created after the instant as null", () => {
-    expect(undoChanges({ timezone: "Europe/Rome" }, [{ changes: [change("timezone", null, "Europe/Rome", "created")] }])).toEqual({ timezone: null });
+    expect(undoChanges({ timezone: "Europe/Rome" }, [{ changes: [change("timezone", null, "Europe/Rome", "created")] }])).toEqual({
+      timezone: null,
+    });
   });
 
   it("ignores fields the values do not hold (name, tokens) and entries without changes", () => {
@@ -49,7 +54,10 @@ describe("limitToScope", () => {
       anonymizeIps: false,
       logsDistinctIdAttributeKeys: ["a"],
     });
-    expect(limitToScope(values, ["logsDistinctIdAttributeKeys", "session_recording_opt_in"])).toEqual({ logsDistinctIdAttributeKeys: ["a"], sessionRecordingOptIn: true });
+    expect(limitToScope(values, ["logsDistinctIdAttributeKeys", "session_recording_opt_in"])).toEqual({
+      logsDistinctIdAttributeKeys: ["a"],
+      sessionRecordingOptIn: true,
+    });
   });
 
   it("drops unknown names", () => {

@@ -22,11 +22,21 @@ describe("applySettingsPatch", () => {
     ["a plain setting replaces", { timezone: "UTC" }, { timezone: "Europe/Berlin" }, { timezone: "Europe/Berlin" }],
     ["null clears a nullable setting", { weekStartDay: 1 }, { weekStartDay: null }, { weekStartDay: null }],
     ["an omitted (undefined) setting stays", { timezone: "Asia/Dubai" }, { timezone: undefined }, { timezone: "Asia/Dubai" }],
-    ["a JSON list replaces, never merges", { testAccountFilters: [{ a: 1 }] }, { testAccountFilters: [{ b: 2 }] }, { testAccountFilters: [{ b: 2 }] }],
+    [
+      "a JSON list replaces, never merges",
+      { testAccountFilters: [{ a: 1 }] },
+      { testAccountFilters: [{ b: 2 }] },
+      { testAccountFilters: [{ b: 2 }] },
+    ],
     ["a non-merge object replaces", { extraSettings: { a: 1 } }, { extraSettings: { b: 2 } }, { extraSettings: { b: 2 } }],
     ["a merge object merges key by key", { modifiers: { a: 1, b: 1 } }, { modifiers: { b: 2, c: 3 } }, { modifiers: { a: 1, b: 2, c: 3 } }],
     ["a merge object over nothing stored is the patch", {}, { surveyConfig: { x: 1 } }, { surveyConfig: { x: 1 } }],
-    ["a merge object over a stored non-object is the patch", { sessionReplayConfig: [1, 2] }, { sessionReplayConfig: { x: 1 } }, { sessionReplayConfig: { x: 1 } }],
+    [
+      "a merge object over a stored non-object is the patch",
+      { sessionReplayConfig: [1, 2] },
+      { sessionReplayConfig: { x: 1 } },
+      { sessionReplayConfig: { x: 1 } },
+    ],
     ["null clears a merge object", { modifiers: { a: 1 } }, { modifiers: null }, { modifiers: null }],
     ["keys outside the registry are kept, never written", { logsConfig: { k: 1 } }, { unknownKey: 1 }, { logsConfig: { k: 1 } }],
   ])("%s", (_what, stored, patch, expected) => {
@@ -42,7 +52,11 @@ describe("applySettingsPatch", () => {
 
 describe("touchedSettings and adminOnlySettings", () => {
   it("list the touched settings in registry order, null included, undefined not", () => {
-    expect(touchedSettings({ timezone: "UTC", appUrls: [], anonymizeIps: undefined, weekStartDay: null }).map((s) => s.key)).toEqual(["appUrls", "timezone", "weekStartDay"]);
+    expect(touchedSettings({ timezone: "UTC", appUrls: [], anonymizeIps: undefined, weekStartDay: null }).map((s) => s.key)).toEqual([
+      "appUrls",
+      "timezone",
+      "weekStartDay",
+    ]);
   });
 
   it.each([
@@ -67,11 +81,15 @@ describe("the conversations token rule", () => {
   });
 
   it("clears the token when conversations are off (or unset), touching nothing else", () => {
-    expect(conversationsTokenRule({ conversationsEnabled: false, conversationsSettings: { widget_public_token: "phc_x", greeting: "hi" } })).toEqual({
+    expect(
+      conversationsTokenRule({ conversationsEnabled: false, conversationsSettings: { widget_public_token: "phc_x", greeting: "hi" } }),
+    ).toEqual({
       conversationsEnabled: false,
       conversationsSettings: { widget_public_token: null, greeting: "hi" },
     });
-    expect(conversationsTokenRule({ conversationsSettings: { widget_public_token: "phc_x" } }).conversationsSettings).toEqual({ widget_public_token: null });
+    expect(conversationsTokenRule({ conversationsSettings: { widget_public_token: "phc_x" } }).conversationsSettings).toEqual({
+      widget_public_token: null,
+    });
   });
 
   it("changes nothing when off without a token", () => {
@@ -85,12 +103,20 @@ describe("the conversations token rule", () => {
     expect(patchedSettings(stored, { timezone: "UTC" }).conversationsSettings).toEqual({ widget_public_token: "phc_x" });
     // ... but is when conversations are (again) turned off.
     expect(patchedSettings(stored, { conversationsEnabled: false }).conversationsSettings).toEqual({ widget_public_token: null });
-    expect((patchedSettings({}, { conversationsEnabled: true }).conversationsSettings as Record<string, unknown>).widget_public_token).toMatch(PUBLIC_TOKEN);
+    expect(
+      (patchedSettings({}, { conversationsEnabled: true }).conversationsSettings as Record<string, unknown>).widget_public_token,
+    ).toMatch(PUBLIC_TOKEN);
   });
 
   it("a new token replaces the old one and keeps the rest", () => {
-    const settings = withNewConversationsToken({ conversationsSettings: { widget_public_token: "phc_old", greeting: "hi" }, timezone: "UTC" });
-    expect(settings).toEqual({ conversationsSettings: { widget_public_token: expect.stringMatching(PUBLIC_TOKEN), greeting: "hi" }, timezone: "UTC" });
+    const settings = withNewConversationsToken({
+      conversationsSettings: { widget_public_token: "phc_old", greeting: "hi" },
+      timezone: "UTC",
+    });
+    expect(settings).toEqual({
+      conversationsSettings: { widget_public_token: expect.stringMatching(PUBLIC_TOKEN), greeting: "hi" },
+      timezone: "UTC",
+    });
     expect((settings.conversationsSettings as Record<string, unknown>).widget_public_token).not.toBe("phc_old");
   });
 });
@@ -100,7 +126,9 @@ describe("oversizedMerges", () => {
     const big = "x".repeat(40_000);
     const merged = applySettingsPatch({ modifiers: { a: big, b: big } }, { modifiers: { c: big } });
     const errors = oversizedMerges(merged, { modifiers: { c: big } });
-    expect(errors).toEqual([{ field: ["input", "modifiers"], message: expect.stringMatching(/with the keys already stored/), code: "INVALID" }]);
+    expect(errors).toEqual([
+      { field: ["input", "modifiers"], message: expect.stringMatching(/with the keys already stored/), code: "INVALID" },
+    ]);
     // A replaced (non-merge) object is checked by validation alone, not here.
     expect(oversizedMerges({ extraSettings: { a: big, b: big, c: big } }, { extraSettings: { a: big, b: big, c: big } })).toEqual([]);
   });
@@ -125,12 +153,18 @@ describe("settingsPatchShape", () => {
   });
 
   it("answers null for a setting with a default as REQUIRED, and null for a nullable one as fine", () => {
-    expect(errorsOf({ timezone: null })).toEqual([{ field: ["input", "timezone"], message: expect.stringMatching(/has a default/), code: "REQUIRED" }]);
+    expect(errorsOf({ timezone: null })).toEqual([
+      { field: ["input", "timezone"], message: expect.stringMatching(/has a default/), code: "REQUIRED" },
+    ]);
     expect(errorsOf({ weekStartDay: null })).toEqual([]);
   });
 
   it("reports every invalid setting at once", () => {
-    const fields = errorsOf({ timezone: "Mars/Base", sessionRecordingMinimumDurationMilliseconds: 30_001, conversationsSettings: { widget_public_token: "phc_x" } }).map((e) => e.field?.[1]);
+    const fields = errorsOf({
+      timezone: "Mars/Base",
+      sessionRecordingMinimumDurationMilliseconds: 30_001,
+      conversationsSettings: { widget_public_token: "phc_x" },
+    }).map((e) => e.field?.[1]);
     expect(fields.sort()).toEqual(["conversationsSettings", "sessionRecordingMinimumDurationMilliseconds", "timezone"]);
   });
 });
