@@ -175,7 +175,9 @@ async function statementCounter(pool: pg.Pool): Promise<(() => Promise<SqlCount>
 
 // ---- scenarios ------------------------------------------------------------------------
 
-const NESTED = `{ viewer { organizations(first: 10) { nodes { name projects(first: 10) { nodes { name environments(first: 2) { nodes { name annotations(first: 5) { nodes { content dateMarker createdBy { email } } } } } } } } } } }`;
+const NESTED =
+  "{ viewer { organizations(first: 10) { nodes { name projects(first: 10) { nodes { name environments(first: 2) { nodes { name " +
+  "annotations(first: 5) { nodes { content dateMarker createdBy { email } } } } } } } } } } }";
 /** 21 settings of a project (scenario 3 asks for 20). */
 const SETTINGS_FIELDS =
   "timezone appUrls anonymizeIps weekStartDay sessionRecordingOptIn completedSnippetOnboarding testAccountFilters " +
@@ -226,7 +228,8 @@ function scenarios(projectIds: number[]): Scenario[] {
       title: "updateProject (one setting; activity entry)",
       body: (n) =>
         gql(
-          `mutation($input: UpdateProjectInput!) { updateProject(input: $input) { project { id anonymizeIps } userErrors { code message } } }`,
+          "mutation($input: UpdateProjectInput!) { updateProject(input: $input) { project { id anonymizeIps } " +
+            "userErrors { code message } } }",
           {
             input: { id: project(n), anonymizeIps: Math.floor(n / projectIds.length) % 2 === 0 },
           },
@@ -238,7 +241,8 @@ function scenarios(projectIds: number[]): Scenario[] {
       title: "rotateProjectSecretToken",
       body: (n) =>
         gql(
-          `mutation($input: RotateProjectSecretTokenInput!) { rotateProjectSecretToken(input: $input) { project { id secretApiToken } userErrors { code message } } }`,
+          "mutation($input: RotateProjectSecretTokenInput!) { rotateProjectSecretToken(input: $input) { project { id secretApiToken } " +
+            "userErrors { code message } } }",
           {
             input: { id: project(n) },
           },
@@ -457,7 +461,8 @@ async function main(): Promise<void> {
   const date = new Date().toISOString().slice(0, 10);
   const info = machine();
   console.log(
-    `bench ${date}: ${info.nproc} cores (${info.cpu}), ${SECONDS} s per scenario and server, warm-up ${WARMUP} s, ${CONNECTIONS} connections`,
+    `bench ${date}: ${info.nproc} cores (${info.cpu}), ${SECONDS} s per scenario and server, ` +
+      `warm-up ${WARMUP} s, ${CONNECTIONS} connections`,
   );
   await Promise.all([bundle("src/server.ts", API_BUNDLE), bundle("bench/baseline/server.ts", BASELINE_BUNDLE)]);
 
@@ -549,7 +554,9 @@ async function main(): Promise<void> {
       const f = summarize(scenario, server, segments.get(server)!);
       figures.push(f);
       console.log(
-        `${scenario.id} ${server.name}: ${f.requestsPerSecond} req/s, p50 ${f.p50Ms} ms, p99 ${f.p99Ms} ms, SQL/req ${f.sqlPerRequest}${f.activityLogPerRequest ? `, activity entries/req ${f.activityLogPerRequest}` : ""}${f.failed ? `, ${f.failed} FAILED` : ""}`,
+        `${scenario.id} ${server.name}: ${f.requestsPerSecond} req/s, p50 ${f.p50Ms} ms, p99 ${f.p99Ms} ms, SQL/req ${f.sqlPerRequest}` +
+          (f.activityLogPerRequest ? `, activity entries/req ${f.activityLogPerRequest}` : "") +
+          (f.failed ? `, ${f.failed} FAILED` : ""),
       );
     }
   }
@@ -599,20 +606,28 @@ async function main(): Promise<void> {
 
   const cell = (x: number | null | undefined) => (x === null || x === undefined ? "–" : String(x));
   const lines = [
-    `Measured ${date} on ${info.nproc} cores (${info.cpu}), ${info.node}, ${info.postgres}; autocannon, ${CONNECTIONS} connections, ${WARMUP} s warm-up, ${SECONDS} s per scenario and server${ROUNDS > 1 ? ` (scenario 2: ${ROUNDS} alternating API/baseline segments)` : ""}.`,
+    `Measured ${date} on ${info.nproc} cores (${info.cpu}), ${info.node}, ${info.postgres}; ` +
+      `autocannon, ${CONNECTIONS} connections, ${WARMUP} s warm-up, ${SECONDS} s per scenario and server` +
+      (ROUNDS > 1 ? ` (scenario 2: ${ROUNDS} alternating API/baseline segments)` : "") +
+      ".",
     "",
     "| scenario | server | req/s | p50 ms | p99 ms | SQL / request | server CPU ms / request | RSS MB after |",
     "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ...figures.map(
       (f) =>
-        `| ${f.title} | ${f.server}${f.error ? " (not run: see JSON)" : ""} | ${cell(f.requestsPerSecond)} | ${cell(f.p50Ms)} | ${cell(f.p99Ms)} | ${cell(f.sqlPerRequest)}${f.transactionControlPerRequest ? ` (+${f.transactionControlPerRequest} tx)` : ""} | ${cell(f.cpuMsPerRequest)} | ${f.rssMbAfter} |`,
+        `| ${f.title} | ${f.server}${f.error ? " (not run: see JSON)" : ""} ` +
+        `| ${cell(f.requestsPerSecond)} | ${cell(f.p50Ms)} | ${cell(f.p99Ms)} ` +
+        `| ${cell(f.sqlPerRequest)}${f.transactionControlPerRequest ? ` (+${f.transactionControlPerRequest} tx)` : ""} ` +
+        `| ${cell(f.cpuMsPerRequest)} | ${f.rssMbAfter} |`,
     ),
     "",
     ratio
       ? `Scenario 2, API / baseline: ${ratio.requestsPerSecond}× the requests/s, ${ratio.p99}× the p99.`
       : "Scenario 2 ratio: not measured (a side did not run).",
-    `Cold start on the embedded database (process start → /readyz 200): first ${cold.firstMs} ms (fresh data directory), then ${cold.subsequentMs.join(", ")} ms; RSS at ready ${cold.rssMbAtReady} MB.`,
-    `RSS at ready (before load): API ${rssAtReady.api} MB, baseline ${rssAtReady.baseline} MB; after all runs: API ${rss.api} MB, baseline ${rss.baseline} MB.`,
+    `Cold start on the embedded database (process start → /readyz 200): first ${cold.firstMs} ms (fresh data directory), ` +
+      `then ${cold.subsequentMs.join(", ")} ms; RSS at ready ${cold.rssMbAtReady} MB.`,
+    `RSS at ready (before load): API ${rssAtReady.api} MB, baseline ${rssAtReady.baseline} MB; ` +
+      `after all runs: API ${rss.api} MB, baseline ${rss.baseline} MB.`,
   ];
   console.log(`\n${lines.join("\n")}\n\nResults: ${out}`);
 }

@@ -136,11 +136,15 @@ SELECT id, md5('bench:environment:' || g)::uuid, project_id, org_id,
   'phc_' || ${base57Sql(`'bench:phc:' || g`)},
   'phs_' || ${base57Sql(`'bench:phs:' || g`)},
   jsonb_build_object(
-    'timezone', (ARRAY['UTC', 'Europe/London', 'Europe/Berlin', 'America/New_York', 'America/Los_Angeles', 'Asia/Tokyo', 'Australia/Sydney'])[1 + g % 7],
+    'timezone', (ARRAY[
+      'UTC', 'Europe/London', 'Europe/Berlin', 'America/New_York', 'America/Los_Angeles', 'Asia/Tokyo', 'Australia/Sydney'
+    ])[1 + g % 7],
     'appUrls', jsonb_build_array('https://app' || g || '.bench.example.com', 'https://www.bench' || g || '.example.com'),
     'anonymizeIps', false,
     'completedSnippetOnboarding', g % 3 <> 0,
-    'testAccountFilters', jsonb_build_array(jsonb_build_object('key', 'email', 'value', '@bench.example.com', 'operator', 'not_icontains', 'type', 'person')),
+    'testAccountFilters', jsonb_build_array(
+      jsonb_build_object('key', 'email', 'value', '@bench.example.com', 'operator', 'not_icontains', 'type', 'person')
+    ),
     'testAccountFiltersDefaultChecked', g % 2 = 0,
     'isDemo', false,
     'dataAttributes', jsonb_build_array('data-attr', 'data-testid'),
@@ -164,13 +168,16 @@ FROM bench_env ORDER BY id;
 
 -- Annotations: dateMarker spread over the year before 2025-01-01 by a hash, so the newest are
 -- not simply the last inserted (one in ${A} has none); created by one of the organization's members.
-INSERT INTO "Annotation" ("organizationId", "environmentId", content, "dateMarker", "creationType", scope, "createdById", "createdAt", "updatedAt")
+INSERT INTO "Annotation"
+  ("organizationId", "environmentId", content, "dateMarker", "creationType", scope, "createdById", "createdAt", "updatedAt")
 SELECT e.org_id, e.id,
   (ARRAY['Deployed', 'Launched', 'Rolled back', 'Incident on', 'Campaign for'])[1 + (a + e.g) % 5] || ' release ' || e.g || '.' || a,
   CASE WHEN a = ${A} THEN NULL
-    ELSE timestamptz '2025-01-01 00:00:00+00' - (('x' || substr(md5('bench:annotation:' || e.g || ':' || a), 1, 7))::bit(28)::int % 525600) * interval '1 minute' END,
+    ELSE timestamptz '2025-01-01 00:00:00+00'
+      - (('x' || substr(md5('bench:annotation:' || e.g || ':' || a), 1, 7))::bit(28)::int % 525600) * interval '1 minute' END,
   'USR', 'project', u.id,
-  timestamptz '2024-01-01 00:00:00+00' + (e.g * ${A} + a) * interval '1 second', timestamptz '2024-01-01 00:00:00+00' + (e.g * ${A} + a) * interval '1 second'
+  timestamptz '2024-01-01 00:00:00+00' + (e.g * ${A} + a) * interval '1 second',
+  timestamptz '2024-01-01 00:00:00+00' + (e.g * ${A} + a) * interval '1 second'
 FROM bench_env e CROSS JOIN generate_series(1, ${A}) a
 JOIN bench_user u ON u.n = e.o + ${O} * ((a + e.g) % ${Math.floor(MEMBERS / O)})
 ORDER BY e.id, a;

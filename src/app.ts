@@ -34,7 +34,10 @@ export interface App {
   yoga: YogaServerInstance<Record<string, unknown>, Context>;
   db: Database;
   config: Config;
-  /** Masks a fault as the app does (a code, nothing of the fault) and has it logged once (transports outside yoga's HTTP handler: src/http/websocket.ts). */
+  /**
+   * Masks a fault as the app does (a code, nothing of the fault) and has it logged once (transports outside yoga's HTTP handler:
+   * src/http/websocket.ts).
+   */
   maskError(error: unknown): Error;
   /** Live activity (Subscription.activityCreated): listens from the first subscriber on; close it at shutdown, before the database. */
   live: ActivityFeed;

@@ -40,7 +40,10 @@ const schema = z.object({
   MAX_DIRECTIVES: z.coerce.number().int().min(0).default(20),
   MAX_TOKENS: z.coerce.number().int().min(100).default(3000),
   MAX_QUERY_COST: z.coerce.number().int().min(1).default(25000),
-  /** How deeply brackets may nest in a document (selections, arguments, list and object literals) and in the variables, checked before parsing (at most 512: deeper, graphql-js's recursive parser can overflow the stack). */
+  /**
+   * How deeply brackets may nest in a document (selections, arguments, list and object literals) and in the variables, checked before
+   * parsing (at most 512: deeper, graphql-js's recursive parser can overflow the stack).
+   */
   MAX_INPUT_NESTING: z.coerce.number().int().min(8).max(512).default(64),
   /** The largest request body, in bytes (HTTP 413 above it). */
   MAX_REQUEST_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
@@ -58,7 +61,10 @@ const schema = z.object({
     .string()
     .optional()
     .transform((v) => v !== undefined && v !== "" && v !== "0" && v !== "false"),
-  /** Trusted documents (README "Typed clients"): `allow` runs queries, stored documents and automatic persisted queries; `only` runs only the manifest's documents. */
+  /**
+   * Trusted documents (README "Typed clients"): `allow` runs queries, stored documents and automatic persisted queries; `only` runs only
+   * the manifest's documents.
+   */
   PERSISTED_OPERATIONS: z.enum(["allow", "only"]).default("allow"),
   /** The persisted-documents manifest (sha256 hash → document) that `npm run codegen` writes. */
   PERSISTED_OPERATIONS_MANIFEST: z.string().default("examples/gql/persisted-documents.json"),

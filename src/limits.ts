@@ -45,7 +45,8 @@ function costPlugin(maxCost: number): Plugin {
             if (cost.complexity > maxCost) {
               reportError(
                 new GraphQLError(
-                  `This request would cost ${cost.complexity}, over the limit of ${maxCost}. Ask for fewer items (lower \`first\`/\`last\`) or split the request.`,
+                  `This request would cost ${cost.complexity}, over the limit of ${maxCost}. ` +
+                    "Ask for fewer items (lower `first`/`last`) or split the request.",
                   {
                     extensions: {
                       code: ErrorCode.QUERY_TOO_COMPLEX,

@@ -130,7 +130,8 @@ export function persistedOperationsPlugin(options: PersistedOperationsOptions): 
   const manifestPath = options.manifestPath ?? DEFAULT_MANIFEST_PATH;
   if (options.mode === "only" && !existsSync(manifestPath)) {
     throw new Error(
-      `PERSISTED_OPERATIONS=only needs the persisted-documents manifest, and ${manifestPath} does not exist (run \`npm run codegen\`, or set PERSISTED_OPERATIONS_MANIFEST).`,
+      `PERSISTED_OPERATIONS=only needs the persisted-documents manifest, and ${manifestPath} does not exist ` +
+        "(run `npm run codegen`, or set PERSISTED_OPERATIONS_MANIFEST).",
     );
   }
   const manifest = existsSync(manifestPath) ? loadPersistedDocuments(manifestPath) : new Map<string, string>();
@@ -166,7 +167,8 @@ export function persistedOperationsPlugin(options: PersistedOperationsOptions): 
     customErrors: {
       persistedQueryOnly: {
         message:
-          "This server runs only trusted documents: send a persisted document's hash (`documentId`, or Apollo's `extensions.persistedQuery.sha256Hash`) instead of a query.",
+          "This server runs only trusted documents: send a persisted document's hash (`documentId`, or Apollo's " +
+          "`extensions.persistedQuery.sha256Hash`) instead of a query.",
         extensions: { code: PersistedErrorCode.PERSISTED_QUERY_ONLY, http: { status: 400 } },
       },
       notFound: {

@@ -42,7 +42,10 @@ async function authenticate(rawKey: string): Promise<KeyRow | null> {
        WHERE id = (SELECT id FROM key) AND ("lastUsedAt" IS NULL OR "lastUsedAt" < now() - interval '1 hour')
      )
      SELECT k."userId", k.scopes, k."scopedOrganizations", k."scopedTeams",
-       coalesce((SELECT array_agg(m."organizationId"::text) FROM "OrganizationMembership" m WHERE m."userId" = k."userId"), '{}') AS "orgIds"
+       coalesce(
+         (SELECT array_agg(m."organizationId"::text) FROM "OrganizationMembership" m WHERE m."userId" = k."userId"),
+         '{}'
+       ) AS "orgIds"
      FROM key k`,
     [sha256Hex(rawKey)],
   );

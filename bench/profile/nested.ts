@@ -82,11 +82,14 @@ try {
     writeFileSync(heap ? "bench/.work/nested.heapprofile" : "bench/.work/nested.cpuprofile", JSON.stringify(profile));
   }
   console.log(
-    `${requests} requests: ${(ms / requests).toFixed(1)} ms each (${((cpu.user + cpu.system) / 1000 / requests).toFixed(1)} ms CPU), ${(bytes / requests / 1024).toFixed(0)} KB, ${(db.counter.count / requests).toFixed(1)} SQL each`,
+    `${requests} requests: ${(ms / requests).toFixed(1)} ms each (${((cpu.user + cpu.system) / 1000 / requests).toFixed(1)} ms CPU), ` +
+      `${(bytes / requests / 1024).toFixed(0)} KB, ${(db.counter.count / requests).toFixed(1)} SQL each`,
   );
   const mem = process.memoryUsage();
   console.log(
-    `memory after: rss ${(mem.rss / 1048576).toFixed(0)} MB, heap ${(mem.heapUsed / 1048576).toFixed(0)}/${(mem.heapTotal / 1048576).toFixed(0)} MB, external ${(mem.external / 1048576).toFixed(0)} MB, array buffers ${(mem.arrayBuffers / 1048576).toFixed(0)} MB`,
+    `memory after: rss ${(mem.rss / 1048576).toFixed(0)} MB, ` +
+      `heap ${(mem.heapUsed / 1048576).toFixed(0)}/${(mem.heapTotal / 1048576).toFixed(0)} MB, ` +
+      `external ${(mem.external / 1048576).toFixed(0)} MB, array buffers ${(mem.arrayBuffers / 1048576).toFixed(0)} MB`,
   );
   for (const [key, total] of sqlTimes) console.log(`${(total / (requests + 20)).toFixed(2)} ms/request  ${key}`);
   await db.close();

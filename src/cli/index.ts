@@ -166,7 +166,8 @@ export const commands: Record<string, Command> = {
         scopedTeams: [...new Set(projects.map(Number))],
       });
       console.log(
-        `Key ${record.id} (${record.maskValue}) for ${user.email}, scopes ${scopes.join(",")}:\n${key}\nStore it now: it is not shown again.`,
+        `Key ${record.id} (${record.maskValue}) for ${user.email}, scopes ${scopes.join(",")}:\n` +
+          `${key}\nStore it now: it is not shown again.`,
       );
     },
   },

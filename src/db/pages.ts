@@ -91,7 +91,8 @@ export function pageStatement(
   const castIds = Prisma.raw(`::${query.parentType}[]`);
   const ids = parentIds.map((id) => (query.parentType === "int" ? Number(id) : String(id)));
   const count = counted
-    ? Prisma.sql`CROSS JOIN LATERAL (SELECT count(*)::int AS total FROM ${query.from} WHERE ${query.parentColumn} = p.parent AND ${where}) c`
+    ? Prisma.sql`CROSS JOIN LATERAL (SELECT count(*)::int AS total FROM ${query.from}
+        WHERE ${query.parentColumn} = p.parent AND ${where}) c`
     : Prisma.sql`CROSS JOIN (SELECT NULL::int AS total) c`;
   // Uncounted: one row beyond the page says whether a next page exists.
   const limit = counted ? Prisma.sql`greatest(w.e - w.s, 0)` : Prisma.sql`${pageSize + 1}::int`;

@@ -57,14 +57,16 @@ function buildAssets(graphiqlBundle: typeof import("@graphql-yoga/render-graphiq
     "environment",
     "js",
     js,
-    `self.MonacoEnvironment = { globalAPI: false, getWorkerUrl: function (_moduleId, label) { return ${JSON.stringify(workers)}[label]; } };\n`,
+    "self.MonacoEnvironment = { globalAPI: false, " +
+      `getWorkerUrl: function (_moduleId, label) { return ${JSON.stringify(workers)}[label]; } };\n`,
   );
   const app = add("graphiql", "js", js, graphiqlBundle.js);
   const start = add(
     "start",
     "js",
     js,
-    `YogaGraphiQL.renderYogaGraphiQL(document.getElementById("root"), JSON.parse(document.getElementById("graphiql-options").textContent));\n`,
+    'YogaGraphiQL.renderYogaGraphiQL(document.getElementById("root"), ' +
+      'JSON.parse(document.getElementById("graphiql-options").textContent));\n',
   );
   const escapeHtml = (v: string) => v.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
   // JSON inside <script>: `<` escaped so no value can close the element.

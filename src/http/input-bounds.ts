@@ -24,7 +24,8 @@ export function inputBoundsPlugin(bounds: InputBounds): Plugin {
       if (typeof params.query === "string" && documentNestingDepth(params.query, maxNesting) > maxNesting) {
         throw apiError(
           ErrorCode.QUERY_TOO_COMPLEX,
-          `The document nests brackets (selections, arguments, lists, objects) more than ${maxNesting} levels deep; the limit is ${maxNesting}.`,
+          `The document nests brackets (selections, arguments, lists, objects) more than ${maxNesting} levels deep; ` +
+            `the limit is ${maxNesting}.`,
           { limit: maxNesting },
           400,
         );

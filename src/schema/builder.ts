@@ -121,7 +121,8 @@ const naiveAsUtc = (value: unknown) =>
 
 builder.scalarType("DateTime", {
   description:
-    "An instant, as an ISO 8601 string (e.g. `2026-11-29T18:00:00.000Z`). Answers are always in UTC; inputs without an offset are read as UTC.",
+    "An instant, as an ISO 8601 string (e.g. `2026-11-29T18:00:00.000Z`). Answers are always in UTC; inputs without an offset are " +
+    "read as UTC.",
   specifiedByURL: "https://scalars.graphql.org/andimarek/date-time",
   serialize: (value) => DateTimeResolver.serialize(value),
   parseValue: (value) => DateTimeResolver.parseValue(naiveAsUtc(value)),

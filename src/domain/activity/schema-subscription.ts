@@ -194,14 +194,20 @@ class LiveActivity implements AsyncIterableIterator<LiveEvent> {
 
 builder.subscriptionType({
   description:
-    "The root of live updates. Served over server-sent events: POST or GET /graphql with `Accept: text/event-stream`; each result is an `event: next`, and `event: complete` ends the stream.",
+    "The root of live updates. Served over server-sent events: POST or GET /graphql with `Accept: text/event-stream`; each result " +
+    "is an `event: next`, and `event: complete` ends the stream.",
 });
 
 builder.subscriptionField("activityCreated", (t) =>
   t.field({
     type: ActivityEntryRef,
     description:
-      "Each activity entry of the project or of any of its environments, as it is committed (entries of rolled-back changes never come). Needs `project:read` and a visible project (NOT_FOUND otherwise), as `Project.activity`. Access is checked again before each entry and every minute: when it is lost (key revoked, membership removed, project deleted) one last result carries the error (UNAUTHENTICATED, FORBIDDEN or NOT_FOUND) and the stream completes. The stream also completes when the server shuts down or the client falls over 1000 entries behind; nothing is replayed, so after reconnecting read `Project.activity` to catch up.",
+      "Each activity entry of the project or of any of its environments, as it is committed (entries of rolled-back changes never " +
+      "come). Needs `project:read` and a visible project (NOT_FOUND otherwise), as `Project.activity`. Access is checked again " +
+      "before each entry and every minute: when it is lost (key revoked, membership removed, project deleted) one last result " +
+      "carries the error (UNAUTHENTICATED, FORBIDDEN or NOT_FOUND) and the stream completes. The stream also completes when the " +
+      "server shuts down or the client falls over 1000 entries behind; nothing is replayed, so after reconnecting read " +
+      "`Project.activity` to catch up.",
     authScopes: { scope: READ_SCOPE },
     args: {
       projectId: t.arg.id({ required: true, description: "The project's global id, or PostHog's integer id of it." }),

@@ -38,7 +38,8 @@ export const AnnotationScopeEnum = builder.enumType("AnnotationScope", {
     RECORDING: {
       value: "recording",
       description:
-        "On a session recording: PostHog refuses it on write, and so does this API (a userError); it only appears on annotations stored so elsewhere.",
+        "On a session recording: PostHog refuses it on write, and so does this API (a userError); it only appears on annotations " +
+        "stored so elsewhere.",
     },
   } as const,
 });
@@ -53,7 +54,8 @@ export const AnnotationCreationTypeEnum = builder.enumType("AnnotationCreationTy
 
 export const AnnotationRef = builder.loadableNode("Annotation", {
   description:
-    "A note pinned to a moment (`dateMarker`) on an insight, a dashboard, an environment or the whole organization. Any member of the organization reads and writes annotations. Deleting one only marks it `deleted` (there is no hard delete, as in PostHog).",
+    "A note pinned to a moment (`dateMarker`) on an insight, a dashboard, an environment or the whole organization. Any member of " +
+    "the organization reads and writes annotations. Deleting one only marks it `deleted` (there is no hard delete, as in PostHog).",
   id: { resolve: (a: Annotation) => a.id },
   authScopes: { scope: "annotation:read" },
   load: async (ids: string[], ctx: Context) =>
@@ -126,7 +128,8 @@ export const AnnotationRef = builder.loadableNode("Annotation", {
       type: EnvironmentRef,
       nullable: true,
       description:
-        "The environment it was made in; null when you cannot see that environment (an ORGANIZATION-scoped annotation of a project your key does not reach).",
+        "The environment it was made in; null when you cannot see that environment (an ORGANIZATION-scoped annotation of a project " +
+        "your key does not reach).",
       resolve: (a, _args, ctx) => visibleEnvironmentOf(ctx, a),
     }),
     project: t.field({
@@ -159,7 +162,8 @@ function annotationListArgs(arg: ArgBuilder<Types>) {
 }
 
 const LIST_DESCRIPTION =
-  "annotations plus its organization's ORGANIZATION-scoped ones (from any environment), not deleted, newest `dateMarker` first (those without one last). Needs `annotation:read`.";
+  "annotations plus its organization's ORGANIZATION-scoped ones (from any environment), not deleted, newest `dateMarker` first " +
+  "(those without one last). Needs `annotation:read`.";
 
 // A project's annotations are its primary environment's (same id).
 builder.objectField(ProjectRef, "annotations", (t) =>
@@ -266,7 +270,8 @@ builder.mutationFields((t) => ({
   createAnnotation: t.field({
     type: AnnotationPayload,
     description:
-      "Creates an annotation in an environment (or a project's primary environment). Every invalid field is reported at once and nothing is written.",
+      "Creates an annotation in an environment (or a project's primary environment). Every invalid field is reported at once and " +
+      "nothing is written.",
     authScopes: { scope: "annotation:write" },
     args: { input: t.arg({ type: CreateAnnotationInput, required: true, description: "The new annotation." }) },
     resolve: async (_r, { input }, ctx) => toPayload("annotation", await createAnnotation(ctx, input)),
@@ -274,7 +279,8 @@ builder.mutationFields((t) => ({
   updateAnnotation: t.field({
     type: AnnotationPayload,
     description:
-      "Changes an annotation. Every invalid field is reported at once and nothing is written; a change of nothing writes nothing. NOT_FOUND for a deleted one.",
+      "Changes an annotation. Every invalid field is reported at once and nothing is written; a change of nothing writes nothing. " +
+      "NOT_FOUND for a deleted one.",
     authScopes: { scope: "annotation:write" },
     args: { input: t.arg({ type: UpdateAnnotationInput, required: true, description: "What to change." }) },
     resolve: async (_r, { input }, ctx) => toPayload("annotation", await updateAnnotation(ctx, input)),
@@ -282,7 +288,8 @@ builder.mutationFields((t) => ({
   deleteAnnotation: t.field({
     type: AnnotationPayload,
     description:
-      "Deletes an annotation softly: it is marked `deleted` and hidden from every read, and restoreAnnotation brings it back. There is no hard delete, as in PostHog. Deleting a deleted one answers NOT_FOUND.",
+      "Deletes an annotation softly: it is marked `deleted` and hidden from every read, and restoreAnnotation brings it back. There " +
+      "is no hard delete, as in PostHog. Deleting a deleted one answers NOT_FOUND.",
     authScopes: { scope: "annotation:write" },
     args: { input: t.arg({ type: DeleteAnnotationInput, required: true, description: "The annotation." }) },
     resolve: async (_r, { input }, ctx) => toPayload("annotation", await deleteAnnotation(ctx, String(input.id))),

@@ -89,7 +89,10 @@ export async function getVisibleAnnotation(ctx: Context, id: string, opts: { inc
   return found;
 }
 
-/** An annotation's environment, or null when the caller cannot see it (an ORGANIZATION-scoped annotation of a project the key does not reach). */
+/**
+ * An annotation's environment, or null when the caller cannot see it (an ORGANIZATION-scoped annotation of a project the key does not
+ * reach).
+ */
 export async function visibleEnvironmentOf(ctx: Context, annotation: Annotation): Promise<Environment | null> {
   const env = await ctx.loaders.environmentById.load(annotation.environmentId);
   return env && isVisible(viewerOf(ctx), environmentPlacement(env)) ? env : null;

@@ -19,9 +19,11 @@ type Sql = Prisma.Sql;
 export type CalculationPlan = { kind: "persons"; where: Sql; patterns: string[] } | { kind: "unsupported"; message: string };
 
 export const BEHAVIORAL_MESSAGE =
-  "Behavioral filters need event data, which this service does not hold: the cohort is stored, but its members cannot be calculated here (count is null).";
+  "Behavioral filters need event data, which this service does not hold: the cohort is stored, but its members cannot be calculated " +
+  "here (count is null).";
 export const QUERY_MESSAGE =
-  "Cohorts defined by a query need PostHog's event store, which this service does not have: the cohort is stored, but its members cannot be calculated here (count is null).";
+  "Cohorts defined by a query need PostHog's event store, which this service does not have: the cohort is stored, but its members " +
+  "cannot be calculated here (count is null).";
 
 const NUMERIC = "^\\s*[-+]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][-+]?[0-9]+)?\\s*$";
 

@@ -43,7 +43,8 @@ export const CohortKind = builder.enumType("CohortKind", {
 
 export const CohortRef = builder.loadableNode("Cohort", {
   description:
-    "A group of persons of an environment: static (a list) or dynamic (filters or a query, calculated in the background). Any member of the organization reads and changes cohorts.",
+    "A group of persons of an environment: static (a list) or dynamic (filters or a query, calculated in the background). Any " +
+    "member of the organization reads and changes cohorts.",
   id: { resolve: (c: CohortRow) => c.id },
   authScopes: { scope: "cohort:read" },
   load: async (ids: string[], ctx: Context) => (await visibleCohortsByRowIds(ctx, ids)).map((c, i) => c ?? notFound("Cohort", ids[i])),
@@ -105,7 +106,8 @@ export const CohortRef = builder.loadableNode("Cohort", {
     count: t.int({
       nullable: true,
       description:
-        "The number of members: the persons stored for a static cohort, the calculated members of a dynamic one; null while a dynamic cohort has never been calculated or cannot be (behavioral filters, queries).",
+        "The number of members: the persons stored for a static cohort, the calculated members of a dynamic one; null while a " +
+        "dynamic cohort has never been calculated or cannot be (behavioral filters, queries).",
       resolve: (c) => (c.isStatic || c.count !== null ? c.memberCount : null),
     }),
     isStatic: t.exposeBoolean("isStatic", { description: "Whether the cohort is a fixed list of persons." }),
@@ -200,7 +202,8 @@ const cohortId = (t: PothosSchemaTypes.InputFieldBuilder<Types, "InputObject">) 
 
 const CreateCohortInput = builder.inputType("CreateCohortInput", {
   description:
-    "A new cohort. Static (`isStatic: true`) with `staticPersonIds`, or dynamic with `filters` or a `query` (not both). Every invalid field is reported at once.",
+    "A new cohort. Static (`isStatic: true`) with `staticPersonIds`, or dynamic with `filters` or a `query` (not both). Every " +
+    "invalid field is reported at once.",
   fields: (t) => ({
     environmentId: t.id({
       required: true,
@@ -217,7 +220,9 @@ const CreateCohortInput = builder.inputType("CreateCohortInput", {
       type: "JSON",
       required: false,
       description:
-        'The dynamic definition: `{properties: {type: AND|OR, values: [...]}}`, where a value is a group or a filter: `{type: "person", key, operator, value, negation}` (operators exact, is_not, icontains, not_icontains, regex, not_regex, gt, gte, lt, lte, is_set, is_not_set) or `{type: "behavioral", key, value, ...}`.',
+        "The dynamic definition: `{properties: {type: AND|OR, values: [...]}}`, where a value is a group or a filter: `{type: " +
+        '"person", key, operator, value, negation}` (operators exact, is_not, icontains, not_icontains, regex, not_regex, gt, gte, ' +
+        'lt, lte, is_set, is_not_set) or `{type: "behavioral", key, value, ...}`.',
     }),
     query: t.field({
       type: "JSON",
@@ -234,7 +239,8 @@ const CreateCohortInput = builder.inputType("CreateCohortInput", {
       type: ["UUID"],
       required: false,
       description:
-        "For a static cohort: the UUIDs of the persons to add (PostHog's `_create_static_person_ids`); ids of no person of the environment are dropped.",
+        "For a static cohort: the UUIDs of the persons to add (PostHog's `_create_static_person_ids`); ids of no person of the " +
+        "environment are dropped.",
     }),
   }),
 });
@@ -274,7 +280,8 @@ builder.mutationFields((t) => ({
   createCohort: t.field({
     type: CohortPayload,
     description:
-      "Creates a cohort. A static one gets the given persons at once; a dynamic one is returned calculating (`isCalculating`) and its members are calculated in the background.",
+      "Creates a cohort. A static one gets the given persons at once; a dynamic one is returned calculating (`isCalculating`) and " +
+      "its members are calculated in the background.",
     authScopes: { scope: "cohort:write" },
     args: { input: t.arg({ type: CreateCohortInput, required: true, description: "The new cohort." }) },
     resolve: async (_r, { input }, ctx) => toPayload("cohort", await createCohort(ctx, input)),

@@ -54,7 +54,9 @@ export async function visibleCohortsByRowIds(ctx: Context, ids: readonly string[
   });
 }
 
-/** The cohort named by a global id or PostHog's integer id, if visible; NOT_FOUND otherwise (also when deleted, unless `includeDeleted`). */
+/**
+ * The cohort named by a global id or PostHog's integer id, if visible; NOT_FOUND otherwise (also when deleted, unless `includeDeleted`).
+ */
 export async function getVisibleCohort(ctx: Context, id: string, includeDeleted = false): Promise<CohortRow> {
   const cohortId = parseIdFor("Cohort", "int", id);
   const cohort = cohortId == null ? null : await ctx.loaders.cohortById.load(Number(cohortId));
@@ -72,7 +74,10 @@ async function writableCohort(ctx: Context, id: string, includeDeleted = false):
   return cohort;
 }
 
-/** The environment a new cohort goes into (an environment id, or a project id: its primary environment), where the caller may create cohorts. */
+/**
+ * The environment a new cohort goes into (an environment id, or a project id: its primary environment), where the caller may create
+ * cohorts.
+ */
 async function targetEnvironment(ctx: Context, ref: string): Promise<Environment> {
   const id = parseIdFor("Environment", "int", ref) ?? parseIdFor("Project", "int", ref);
   if (id == null) throw notFound("Environment", ref);
@@ -229,7 +234,9 @@ export async function updateCohort(ctx: Context, input: { id: string | number } 
   return ok(updated);
 }
 
-/** A cohort's definition with a validated update applied: omitted fields stay; a new definition implies its cohort type unless one is given. */
+/**
+ * A cohort's definition with a validated update applied: omitted fields stay; a new definition implies its cohort type unless one is given.
+ */
 function updatedDefinition(before: CohortRow, d: Extract<ReturnType<typeof validateUpdateCohort>, { ok: true }>["data"]): CohortChange {
   const filters = d.filters !== undefined ? (d.filters ?? null) : before.filters;
   const query = d.query !== undefined ? (d.query ?? null) : before.query;

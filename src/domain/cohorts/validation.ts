@@ -144,7 +144,8 @@ function groupIssues(value: unknown, depth: number): Issue[] {
           message:
             type === "cohort"
               ? "Filters on other cohorts (type `cohort`) are not supported by this API; use person or behavioral filters."
-              : "A filter's `type` must be `person` (a person property) or `behavioral` (what a person did); a group has `type` AND|OR and `values`.",
+              : "A filter's `type` must be `person` (a person property) or `behavioral` (what a person did); " +
+                "a group has `type` AND|OR and `values`.",
         }),
       );
       return;

@@ -91,7 +91,8 @@ export async function activityDetailsAfter(
 ): Promise<Prisma.JsonValue[][]> {
   const rows = await prisma.$queryRaw<{ ord: number; detail: Prisma.JsonValue }[]>`
     SELECT k.ord::int AS ord, t.detail
-    FROM unnest(${keys.map((k) => k.environmentId)}::int[], ${keys.map((k) => k.at.toISOString())}::timestamptz[]) WITH ORDINALITY AS k(env, at, ord)
+    FROM unnest(${keys.map((k) => k.environmentId)}::int[], ${keys.map((k) => k.at.toISOString())}::timestamptz[])
+      WITH ORDINALITY AS k(env, at, ord)
     JOIN "ActivityLog" t ON t."environmentId" = k.env AND t."createdAt" > k.at
     ORDER BY k.ord, t."createdAt" DESC, t.seq DESC`;
   const details = keys.map((): Prisma.JsonValue[] => []);

@@ -25,7 +25,8 @@ import {
 
 export const ProjectRef = builder.loadableNode("Project", {
   description:
-    "A PostHog project. Its settings and tokens are those of its primary environment (same id), as in PostHog; other environments have their own.",
+    "A PostHog project. Its settings and tokens are those of its primary environment (same id), as in PostHog; other environments " +
+    "have their own.",
   id: { resolve: (p: ProjectWithPrimary) => p.id },
   authScopes: { scope: "project:read" },
   load: (ids: string[], ctx: Context) => loadVisibleProjects(ctx, ids),
@@ -34,7 +35,10 @@ export const ProjectRef = builder.loadableNode("Project", {
     projectId: t.exposeInt("id", { description: "PostHog's `project_id`: the same as `databaseId` for a project." }),
     uuid: t.field({ type: "UUID", description: "PostHog's UUID of the project.", resolve: (p) => p.uuid }),
     name: t.exposeString("name", { description: "Display name (1–200 characters, unique in the organization ignoring case)." }),
-    productDescription: t.exposeString("productDescription", { nullable: true, description: "What the product does (≤1000 characters)." }),
+    productDescription: t.exposeString("productDescription", {
+      nullable: true,
+      description: "What the product does (≤1000 characters).",
+    }),
     isPendingDeletion: t.exposeBoolean("isPendingDeletion", {
       description: "Whether the project is being deleted (such projects are hidden, so this reads false).",
     }),
@@ -130,14 +134,18 @@ const CreateProjectInput = builder.inputType("CreateProjectInput", {
 
 const UpdateProjectInput = builder.inputType("UpdateProjectInput", {
   description:
-    "Changes to a project and its primary environment's settings. Omitted fields stay as they are. Most fields need admin level; members may change the few marked so.",
+    "Changes to a project and its primary environment's settings. Omitted fields stay as they are. Most fields need admin level; " +
+    "members may change the few marked so.",
   fields: (t) => ({
     id: t.id({ required: true, description: PROJECT_ID }),
     name: t.string({
       required: false,
       description: "New display name, 1–200 characters, unique in the organization ignoring case. Admins only.",
     }),
-    productDescription: t.string({ required: false, description: "What the product does, ≤1000 characters; null clears it. Admins only." }),
+    productDescription: t.string({
+      required: false,
+      description: "What the product does, ≤1000 characters; null clears it. Admins only.",
+    }),
     ...settingInputFields(t),
   }),
 });

@@ -268,7 +268,8 @@ builder.mutationFields((t) => ({
   deleteRole: t.field({
     type: DeleteRolePayload,
     description:
-      "Deletes a role and its memberships for good; if it was the organization's default role, the organization has none afterwards. Needs admin level.",
+      "Deletes a role and its memberships for good; if it was the organization's default role, the organization has none " +
+      "afterwards. Needs admin level.",
     authScopes: { scope: "organization:write" },
     args: { input: t.arg({ type: DeleteRoleInput, required: true, description: "The role to delete." }) },
     resolve: async (_root, { input }, ctx) => toPayload("deleted", await deleteRole(ctx, { id: String(input.id) })),

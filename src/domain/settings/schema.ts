@@ -79,7 +79,8 @@ export function settingInputFields(t: InputFields, options: { includeEnvironment
   const fields: InputFieldMap = {};
   for (const setting of SETTINGS) {
     if (setting.environmentOnly && !options.includeEnvironmentOnly) continue;
-    const description = `${setting.description}${setting.memberWritable ? "" : " Admins only."}${setting.nullable ? " Null clears it." : ""}`;
+    const description =
+      setting.description + (setting.memberWritable ? "" : " Admins only.") + (setting.nullable ? " Null clears it." : "");
     fields[setting.key] = inputField(t, setting, description);
   }
   return fields;
