@@ -91,6 +91,16 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
           oid === TIMESTAMPTZ_OID && format !== "binary" ? parseTimestamptz : pg.types.getTypeParser(oid, format as "text"),
       },
     });
+    // An idle connection that the server closes (a restart, a failover) is reported on the pool; without a
+    // listener Node would end the process. The pool has already dropped that connection and connects anew
+    // when asked; requests meanwhile are answered 503 (src/http/faults.ts).
+    pool.on("error", (error) => {
+      if (process.env.NODE_ENV !== "test") {
+        console.warn(
+          JSON.stringify({ level: "warn", time: new Date().toISOString(), msg: "idle database connection lost", message: error.message }),
+        );
+      }
+    });
     factory = new PrismaPg(pool) as unknown as SqlDriverAdapterFactory;
     exec = {
       script: async (sql) => {
