@@ -13,6 +13,7 @@ import { UserRef, loadReferencedUser } from "../users/schema.js";
 import { ProjectRef } from "../projects/schema.js";
 import { EnvironmentRef } from "../environments/schema.js";
 import {
+  annotationListQuery,
   createAnnotation,
   deleteAnnotation,
   getVisibleAnnotation,
@@ -22,7 +23,6 @@ import {
   visibleEnvironmentOf,
   visibleProjectOf,
 } from "./service.js";
-import { annotationPageQuery } from "./store.js";
 import { CONTENT_MAX_LENGTH, SEARCH_MAX_LENGTH, type AnnotationScopeValue, type CreationTypeValue } from "./validation.js";
 
 export const AnnotationScopeEnum = builder.enumType("AnnotationScope", {
@@ -156,14 +156,18 @@ function annotationListArgs(arg: ArgBuilder<Types>) {
       validate: { maxLength: [SEARCH_MAX_LENGTH, { message: `Search at most ${SEARCH_MAX_LENGTH} characters.` }] },
     }),
     scope: arg({ type: AnnotationScopeEnum, required: false, description: "Only annotations of this scope." }),
-    dateFrom: arg({ type: "DateTime", required: false, description: "Only annotations whose dateMarker is at or after this." }),
+    dateFrom: arg({
+      type: "DateTime",
+      required: false,
+      description: 'Only annotations whose dateMarker is at or after this. After `dateTo`: BAD_USER_INPUT ("Invalid date range").',
+    }),
     dateTo: arg({ type: "DateTime", required: false, description: "Only annotations whose dateMarker is at or before this." }),
   };
 }
 
 const LIST_DESCRIPTION =
   "annotations plus its organization's ORGANIZATION-scoped ones (from any environment), not deleted, newest `dateMarker` first " +
-  "(those without one last). Needs `annotation:read`.";
+  "(those without one last). A `dateFrom` after `dateTo` answers BAD_USER_INPUT, as PostHog refuses it. Needs `annotation:read`.";
 
 // A project's annotations are its primary environment's (same id).
 builder.objectField(ProjectRef, "annotations", (t) =>
@@ -172,7 +176,7 @@ builder.objectField(ProjectRef, "annotations", (t) =>
     description: `The project's (its primary environment's) ${LIST_DESCRIPTION}`,
     authScopes: { scope: "annotation:read" },
     args: annotationListArgs(t.arg),
-    query: (_ctx, args) => annotationPageQuery(args),
+    query: (_ctx, args) => annotationListQuery(args),
     parentId: (p) => p.id,
   }),
 );
@@ -183,7 +187,7 @@ builder.objectField(EnvironmentRef, "annotations", (t) =>
     description: `The environment's ${LIST_DESCRIPTION}`,
     authScopes: { scope: "annotation:read" },
     args: annotationListArgs(t.arg),
-    query: (_ctx, args) => annotationPageQuery(args),
+    query: (_ctx, args) => annotationListQuery(args),
     parentId: (e) => e.id,
   }),
 );
@@ -236,20 +240,40 @@ const CreateAnnotationInput = builder.inputType("CreateAnnotationInput", {
 
 const UpdateAnnotationInput = builder.inputType("UpdateAnnotationInput", {
   description:
-    "Changes to an annotation. Omitted fields stay as they are; null clears a nullable one. Any member of the organization may change one.",
+    "Changes to an annotation. Omitted fields stay as they are; null clears a nullable one. Any member of the organization may change " +
+    "one. With `environmentId` (and `scope`) it moves to another environment or project of its organization, as PostHog's update " +
+    "moves it to the project the request names.",
   fields: (t) => ({
     id: t.id({ required: true, description: "The annotation's global id, or PostHog's integer id of it." }),
+    environmentId: t.id({
+      required: false,
+      description:
+        "Moves it to this environment (global id or PostHog's integer id; a project's names its primary environment), of the same " +
+        "organization, where you may write (as on creation): one you cannot see is a NOT_FOUND userError, one of another organization " +
+        "an INVALID one. Its insight and dashboard must then be of that environment: give them (or null) when it has some. Omitted, " +
+        "it stays where it is; null is refused.",
+    }),
     content: t.string({ required: false, description: `${CONTENT_HELP}; null clears it.` }),
     dateMarker: t.field({ type: "DateTime", required: false, description: "The moment it marks; null clears it." }),
     creationType: t.field({ type: AnnotationCreationTypeEnum, required: false, description: "Who created it." }),
-    scope: t.field({ type: AnnotationScopeEnum, required: false, description: `${SCOPE_HELP}.` }),
+    scope: t.field({
+      type: AnnotationScopeEnum,
+      required: false,
+      description:
+        `${SCOPE_HELP}. Narrowing an ORGANIZATION annotation of an environment your key does not reach is refused unless ` +
+        "`environmentId` moves it to one your key reaches.",
+    }),
     dashboardItem: t.int({
       required: false,
-      description: "PostHog's id of an insight of the annotation's environment (else a NOT_FOUND userError); null clears it.",
+      description:
+        "PostHog's id of an insight of the annotation's environment, the one it moves to on a move (else a NOT_FOUND userError); " +
+        "null clears it.",
     }),
     dashboardId: t.int({
       required: false,
-      description: "PostHog's id of a dashboard of the annotation's environment (else a NOT_FOUND userError); null clears it.",
+      description:
+        "PostHog's id of a dashboard of the annotation's environment, the one it moves to on a move (else a NOT_FOUND userError); " +
+        "null clears it.",
     }),
   }),
 });
@@ -260,7 +284,7 @@ const DeleteAnnotationInput = builder.inputType("DeleteAnnotationInput", {
 });
 
 const RestoreAnnotationInput = builder.inputType("RestoreAnnotationInput", {
-  description: "The deleted annotation to restore.",
+  description: "The annotation to restore (one that is not deleted is answered as it is).",
   fields: (t) => ({
     id: t.id({ required: true, description: "The annotation's global id, or PostHog's integer id of it (deleted ones included)." }),
   }),
@@ -279,8 +303,9 @@ builder.mutationFields((t) => ({
   updateAnnotation: t.field({
     type: AnnotationPayload,
     description:
-      "Changes an annotation. Every invalid field is reported at once and nothing is written; a change of nothing writes nothing. " +
-      "NOT_FOUND for a deleted one.",
+      "Changes an annotation, or moves it to another environment or project of its organization (`environmentId`). Every invalid " +
+      "field is reported at once and nothing is written; a change of nothing writes nothing. A move is one activity entry, in the " +
+      "environment it moves to, recording the environment (and project) before and after. NOT_FOUND for a deleted one.",
     authScopes: { scope: "annotation:write" },
     args: { input: t.arg({ type: UpdateAnnotationInput, required: true, description: "What to change." }) },
     resolve: async (_r, { input }, ctx) => toPayload("annotation", await updateAnnotation(ctx, input)),
@@ -296,7 +321,9 @@ builder.mutationFields((t) => ({
   }),
   restoreAnnotation: t.field({
     type: AnnotationPayload,
-    description: "Restores a deleted annotation (clears `deleted`). Restoring one that is not deleted changes nothing.",
+    description:
+      "Restores a deleted annotation (clears `deleted`), logging it. Restoring one that is not deleted succeeds and changes nothing " +
+      "(no write, no activity entry).",
     authScopes: { scope: "annotation:write" },
     args: { input: t.arg({ type: RestoreAnnotationInput, required: true, description: "The annotation." }) },
     resolve: async (_r, { input }, ctx) => toPayload("annotation", await restoreAnnotation(ctx, String(input.id))),

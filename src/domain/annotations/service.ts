@@ -5,20 +5,23 @@
 // policy's (src/auth/policy.ts); the statements are in store.ts.
 import type { Annotation, Environment } from "../../generated/prisma/client.js";
 import { viewerOf, type Context } from "../../context.js";
-import { notFound } from "../../errors.js";
-import { assertCan, isVisible, type Placement } from "../../auth/policy.js";
+import { badUserInput, notFound } from "../../errors.js";
+import { assertCan, can, isVisible, type Placement } from "../../auth/policy.js";
 import { parseIdFor, parseRowId } from "../ids.js";
 import { ok, refused, userError, userErrorsFromZod, type Outcome, type UserError } from "../outcome.js";
 import { diffFields, logActivity } from "../activity/service.js";
 import type { ActivityWriter } from "../activity/store.js";
 import { getVisibleEnvironment } from "../environments/access.js";
-import { createAnnotationInput, updateAnnotationInput } from "./validation.js";
+import { createAnnotationInput, dateRangeError, updateAnnotationInput } from "./validation.js";
+import type { PagedQuery } from "../../db/pages.js";
 import {
   annotationNow,
+  annotationPageQuery,
   insertAnnotation,
   lockAnnotation,
   setAnnotationDeleted,
   updateAnnotationRow,
+  type AnnotationFilters,
   type AnnotationPatch,
 } from "./store.js";
 
@@ -107,6 +110,17 @@ export async function visibleProjectOf(ctx: Context, annotation: Annotation) {
   return isVisible(viewerOf(ctx), at) ? project : null;
 }
 
+/**
+ * The page query of an annotation list with these filters. A reversed date
+ * range (`dateFrom` after `dateTo`) is refused with BAD_USER_INPUT, as PostHog
+ * answers it with a 400 ("Invalid date range"), rather than an empty page.
+ */
+export function annotationListQuery(filters: AnnotationFilters): PagedQuery {
+  const error = dateRangeError(filters);
+  if (error) throw badUserInput(error, { argument: "dateFrom" });
+  return annotationPageQuery(filters);
+}
+
 // ---- changes ---------------------------------------------------------------------
 
 /** The fields recorded in the activity log, by their GraphQL names (values as stored, as PostHog logs them). */
@@ -149,34 +163,87 @@ function remember(ctx: Context, annotation: Annotation): Annotation {
   return annotation;
 }
 
+/** The environment an id names: an environment's, or a project's (its primary environment shares it); null when malformed. */
+const environmentIdOf = (ref: string) => parseIdFor("Environment", "int", ref) ?? parseIdFor("Project", "int", ref);
+
 /** The environment a new annotation goes to: an environment's id, or a project's (its primary environment shares it). */
 async function targetEnvironment(ctx: Context, ref: string): Promise<Environment> {
-  const id = parseIdFor("Environment", "int", ref) ?? parseIdFor("Project", "int", ref);
+  const id = environmentIdOf(ref);
   if (id == null) throw notFound("Environment", ref);
   return getVisibleEnvironment(ctx, String(id));
+}
+
+/**
+ * Where an update moves an annotation (`environmentId`), as input: an
+ * environment the caller cannot see (or pending deletion, or malformed) is a
+ * NOT_FOUND userError, one of another organization an INVALID one (PostHog
+ * moves annotations only between the projects of their organization); one
+ * the caller sees but may not write in is FORBIDDEN, as on creation.
+ */
+async function moveTarget(
+  ctx: Context,
+  annotation: Annotation,
+  ref: string,
+): Promise<{ environment: Environment; errors: [] } | { environment: null; errors: UserError[] }> {
+  const principal = viewerOf(ctx);
+  const id = environmentIdOf(ref);
+  const env = id == null ? null : await ctx.loaders.environmentById.load(Number(id));
+  if (!env || !isVisible(principal, environmentPlacement(env))) {
+    return { environment: null, errors: [userError(["environmentId"], "No environment with this id that you can see.", "NOT_FOUND")] };
+  }
+  if (env.organizationId !== annotation.organizationId) {
+    const message = "An annotation moves only between the projects of its own organization.";
+    return { environment: null, errors: [userError(["environmentId"], message, "INVALID")] };
+  }
+  assertCan(principal, "annotation:write", environmentPlacement(env), { typename: "Environment", id: ref });
+  return { environment: env, errors: [] };
 }
 
 const isId = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v) && v > 0;
 
 /**
  * userErrors for a dashboardItem / dashboardId that names no insight / dashboard
- * of the environment (skipping fields already refused by validation).
+ * of the environment (skipping fields already refused by validation). `kept`:
+ * on a move, the references the annotation keeps (those the input leaves
+ * out), which must be of the environment it moves to as well (CONFLICT).
  */
-async function referenceErrors(ctx: Context, environmentId: number, input: AnnotationInput, already: UserError[]): Promise<UserError[]> {
+async function referenceErrors(
+  ctx: Context,
+  environmentId: number,
+  input: AnnotationInput,
+  already: UserError[],
+  kept: { dashboardItem: number | null; dashboardId: number | null } | null = null,
+): Promise<UserError[]> {
   const refused = new Set(already.map((e) => e.field?.[1]));
-  const insightId = !refused.has("dashboardItem") && isId(input.dashboardItem) ? input.dashboardItem : null;
-  const dashboardId = !refused.has("dashboardId") && isId(input.dashboardId) ? input.dashboardId : null;
+  const where = kept ? "the environment it moves to" : "the annotation's environment";
+  const named = (field: "dashboardItem" | "dashboardId") => {
+    if (refused.has(field)) return null;
+    const given = input[field];
+    if (given !== undefined) return isId(given) ? { id: given, given: true } : null;
+    const current = kept?.[field];
+    return current != null ? { id: current, given: false } : null;
+  };
+  const [insightRef, dashboardRef] = [named("dashboardItem"), named("dashboardId")];
   const [insight, dashboard] = await Promise.all([
-    insightId == null ? undefined : ctx.loaders.insightById.load(insightId),
-    dashboardId == null ? undefined : ctx.loaders.dashboardById.load(dashboardId),
+    insightRef == null ? undefined : ctx.loaders.insightById.load(insightRef.id),
+    dashboardRef == null ? undefined : ctx.loaders.dashboardById.load(dashboardRef.id),
   ]);
   const errors: UserError[] = [];
-  if (insightId != null && (!insight || insight.environmentId !== environmentId)) {
-    errors.push(userError(["dashboardItem"], `No insight ${insightId} in the annotation's environment.`, "NOT_FOUND"));
-  }
-  if (dashboardId != null && (!dashboard || dashboard.environmentId !== environmentId)) {
-    errors.push(userError(["dashboardId"], `No dashboard ${dashboardId} in the annotation's environment.`, "NOT_FOUND"));
-  }
+  const check = (
+    field: string,
+    what: string,
+    ref: { id: number; given: boolean } | null,
+    row: { environmentId: number } | null | undefined,
+  ) => {
+    if (ref == null || (row && row.environmentId === environmentId)) return;
+    errors.push(
+      ref.given
+        ? userError([field], `No ${what} ${ref.id} in ${where}.`, "NOT_FOUND")
+        : userError([field], `Its ${what} ${ref.id} is not in ${where}: give one of that environment, or null.`, "CONFLICT"),
+    );
+  };
+  check("dashboardItem", "insight", insightRef, insight);
+  check("dashboardId", "dashboard", dashboardRef, dashboard);
   return errors;
 }
 
@@ -227,17 +294,47 @@ export async function createAnnotation(
   return ok(remember(ctx, created));
 }
 
-/** Changes an annotation's fields; omitted fields stay, null clears a nullable one. A change of nothing writes nothing. */
-export async function updateAnnotation(ctx: Context, input: AnnotationInput & { id: string | number }): Promise<Outcome<Annotation>> {
+/**
+ * Changes an annotation's fields; omitted fields stay, null clears a nullable
+ * one. A change of nothing writes nothing. `environmentId` moves it to another
+ * environment (or project) of its organization, as PostHog's update moves it
+ * to the team the request names: the target is checked as createAnnotation
+ * checks one, and so are its scope and references there. The caller must be
+ * allowed to write the annotation where it is and where it ends up: narrowing
+ * an ORGANIZATION annotation of an environment the key does not reach is
+ * refused (it would leave the key's reach) unless it moves to one it does.
+ */
+export async function updateAnnotation(
+  ctx: Context,
+  input: AnnotationInput & { id: string | number; environmentId?: string | number | null },
+): Promise<Outcome<Annotation>> {
+  const principal = viewerOf(ctx);
   const ref = String(input.id);
   const { annotation, environment } = await getVisibleAnnotation(ctx, ref);
-  assertCan(viewerOf(ctx), "annotation:write", annotationPlacement(annotation, environment), { typename: "Annotation", id: ref });
-  const parsed = updateAnnotationInput.safeParse({ ...input, id: ref }, { reportInput: true });
-  const errors = parsed.success ? [] : userErrorsFromZod(parsed.error);
-  errors.push(...(await referenceErrors(ctx, annotation.environmentId, input, errors)));
-  if (!parsed.success || errors.length) return refused(...errors);
+  assertCan(principal, "annotation:write", annotationPlacement(annotation, environment), { typename: "Annotation", id: ref });
+  const targetRef = input.environmentId == null ? input.environmentId : String(input.environmentId);
+  const target = targetRef == null ? { environment, errors: [] } : await moveTarget(ctx, annotation, targetRef);
+  const parsed = updateAnnotationInput.safeParse({ ...input, id: ref, environmentId: targetRef }, { reportInput: true });
+  const errors = [...(parsed.success ? [] : userErrorsFromZod(parsed.error)), ...target.errors];
+  const to = target.environment;
+  const moves = to !== null && to.id !== annotation.environmentId;
+  if (to) {
+    const kept = moves ? { dashboardItem: annotation.dashboardItemId, dashboardId: annotation.dashboardId } : null;
+    errors.push(...(await referenceErrors(ctx, to.id, input, errors, kept)));
+  }
+  if (to && parsed.success && parsed.data.scope !== undefined) {
+    const after = annotationPlacement({ ...annotation, scope: parsed.data.scope, environmentId: to.id }, to);
+    if (!can(principal, "annotation:write", after)) {
+      const message =
+        "Your key does not reach this annotation's environment: with this scope it would be out of your reach. Give environmentId " +
+        "to move it to an environment your key reaches.";
+      errors.push(userError(["scope"], message, "INVALID"));
+    }
+  }
+  if (!parsed.success || !to || errors.length) return refused(...errors);
   const data = parsed.data;
   const patch: AnnotationPatch = {
+    ...(moves ? { environmentId: to.id } : {}),
     ...(data.content !== undefined ? { content: data.content } : {}),
     ...(data.dateMarker !== undefined ? { dateMarker: data.dateMarker } : {}),
     ...(data.creationType !== undefined ? { creationType: data.creationType } : {}),
@@ -245,17 +342,31 @@ export async function updateAnnotation(ctx: Context, input: AnnotationInput & { 
     ...(data.dashboardItem !== undefined ? { dashboardItemId: data.dashboardItem } : {}),
     ...(data.dashboardId !== undefined ? { dashboardId: data.dashboardId } : {}),
   };
-  const updated = await ctx.prisma.$transaction(async (tx) => {
+  const outcome = await ctx.prisma.$transaction(async (tx): Promise<Outcome<Annotation>> => {
     // Locked: the entry's "before" is what this write really replaces.
     const before = await lockAnnotation(tx, annotation.id);
     if (!before || before.deleted) throw notFound("Annotation", ref);
-    const changes = diffFields("Annotation", logged(before), logged({ ...before, ...patch }), LOGGED_FIELDS);
-    if (changes.length === 0) return before;
+    // Moved, or made or unmade organization-wide, meanwhile: who may write it, as checked above, may have changed.
+    const orgWide = (a: Annotation) => a.scope === "organization";
+    if (before.environmentId !== annotation.environmentId || orgWide(before) !== orgWide(annotation)) {
+      return refused(userError(null, "The annotation was moved or rescoped meanwhile; read it again and retry.", "CONFLICT"));
+    }
+    const moved = moves
+      ? diffFields(
+          "Annotation",
+          { environment: environment.id, project: environment.projectId },
+          { environment: to.id, project: to.projectId },
+          ["environment", "project"],
+        )
+      : [];
+    const changes = [...moved, ...diffFields("Annotation", logged(before), logged({ ...before, ...patch }), LOGGED_FIELDS)];
+    if (changes.length === 0) return ok(before);
     const after = await updateAnnotationRow(tx, before.id, patch);
-    await log(tx, ctx, environment, after, "updated", changes);
-    return after;
+    // Logged where it is now, as PostHog logs it under the team it moved to.
+    await log(tx, ctx, to, after, "updated", changes);
+    return ok(after);
   });
-  return ok(remember(ctx, updated));
+  return outcome.ok ? ok(remember(ctx, outcome.value)) : outcome;
 }
 
 /** Sets `deleted` (soft delete or restore), logging `activity`; null when it already had that value. */

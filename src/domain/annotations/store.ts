@@ -83,12 +83,13 @@ export function annotationPageQuery(filters: AnnotationFilters): PagedQuery {
 
 // ---- writes ----------------------------------------------------------------------
 
-/** The columns a change may set. */
-export type AnnotationPatch = Partial<
-  Pick<Annotation, "content" | "dateMarker" | "creationType" | "scope" | "dashboardItemId" | "dashboardId">
->;
+/** The columns a new annotation takes besides its place and author. */
+type AnnotationFields = Pick<Annotation, "content" | "dateMarker" | "creationType" | "scope" | "dashboardItemId" | "dashboardId">;
 
-export type NewAnnotation = Pick<Annotation, "organizationId" | "environmentId" | "createdById"> & Required<AnnotationPatch>;
+/** The columns a change may set: the fields, and the environment (a move within the organization). */
+export type AnnotationPatch = Partial<AnnotationFields & Pick<Annotation, "environmentId">>;
+
+export type NewAnnotation = Pick<Annotation, "organizationId" | "environmentId" | "createdById"> & AnnotationFields;
 
 export const insertAnnotation = (tx: Tx, data: NewAnnotation): Promise<Annotation> => tx.annotation.create({ data });
 

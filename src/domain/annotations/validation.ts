@@ -1,8 +1,10 @@
 // Input rules of annotations, as PostHog's serializer applies them: content of
 // at most 8192 characters, a known scope (never `recording` on write), a
-// creation type USR or GIT. Whether dashboardItem / dashboardId name an
-// insight / dashboard of the annotation's environment is checked by the
-// service (it needs the database); its errors are reported with these.
+// creation type USR or GIT; and of their lists: a date range whose start is
+// not after its end. Whether dashboardItem / dashboardId name an insight /
+// dashboard of the annotation's environment (the one it moves to, on a move),
+// and whether that environment may take it, is checked by the service (it
+// needs the database); its errors are reported with these.
 import { z } from "zod";
 
 export const CONTENT_MAX_LENGTH = 8192;
@@ -49,7 +51,28 @@ const fields = {
 };
 
 export const createAnnotationInput = z.object({ environmentId: z.string().min(1), ...fields });
-export const updateAnnotationInput = z.object({ id: z.string().min(1), ...fields });
+
+/** The environment an update moves the annotation to; omitted, it stays where it is. */
+const moveTarget = z
+  .string({
+    error: (issue) =>
+      issue.input === null ? "Environment cannot be null; omit it to keep the annotation where it is." : "Give an environment's id.",
+  })
+  .min(1, "Give an environment's id.")
+  .optional();
+
+export const updateAnnotationInput = z.object({ id: z.string().min(1), environmentId: moveTarget, ...fields });
 
 export type CreateAnnotationInput = z.infer<typeof createAnnotationInput>;
 export type UpdateAnnotationInput = z.infer<typeof updateAnnotationInput>;
+
+/**
+ * Why a list's date range is refused, or null: as in PostHog
+ * ("Invalid date range: date_from must be before date_to"), a `dateFrom`
+ * after `dateTo`; equal bounds are a valid (one-instant) range.
+ */
+export function dateRangeError(range: { dateFrom?: Date | null; dateTo?: Date | null }): string | null {
+  const { dateFrom, dateTo } = range;
+  if (dateFrom && dateTo && dateFrom.getTime() > dateTo.getTime()) return "Invalid date range: dateFrom must be before dateTo.";
+  return null;
+}

@@ -1,8 +1,8 @@
 // Operator CLI commands of the cohorts area: persons (the members of
 // cohorts; this API has no person mutations) and recalculating a cohort.
 import type { Command } from "../../cli/index.js";
-import { calculateCohort } from "./calculation.js";
-import { cohortRecord, insertPerson, personWithDistinctId, startNextVersion } from "./store.js";
+import { recalculateCohort } from "./calculation.js";
+import { cohortRecord, insertPerson, personWithDistinctId } from "./store.js";
 
 export const cohortsCommands: Record<string, Command> = {
   "person:create": {
@@ -39,7 +39,7 @@ export const cohortsCommands: Record<string, Command> = {
     },
   },
   "cohort:recalculate": {
-    summary: "Recalculate a dynamic cohort's members now (e.g. after person:create).",
+    summary: "Recalculate a dynamic cohort's members now (e.g. after person:create), then the cohorts that refer to it.",
     options: { id: { type: "string", required: true, help: "the cohort's integer id" } },
     async run(db, o) {
       const id = Number(o.id);
@@ -48,9 +48,8 @@ export const cohortsCommands: Record<string, Command> = {
       if (!cohort || cohort.deleted) throw new Error(`No cohort ${id}.`);
       if (cohort.isStatic) throw new Error(`Cohort ${id} is static: its members are a fixed list.`);
       // The next version in one statement: an update through the API at the same moment gets a version of its own.
-      const version = await startNextVersion(db.prisma, id);
+      const version = await recalculateCohort(db.prisma, id);
       if (version === null) throw new Error(`No cohort ${id}.`);
-      await calculateCohort(db.prisma, id, version);
       const after = await cohortRecord(db.prisma, id);
       if (!after) throw new Error(`No cohort ${id}.`);
       console.log(

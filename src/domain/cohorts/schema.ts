@@ -1,5 +1,6 @@
 // Cohort: its fields, Project.cohorts and Environment.cohorts, the
-// cohort(id:) query and the cohort mutations (registered on import).
+// cohort(id:) query and the cohort mutations (registered on import); a
+// cohort's persons are in schema-persons.ts.
 import type { ArgBuilder } from "@pothos/core";
 import { builder } from "../../schema/builder.js";
 import type { Context } from "../../context.js";
@@ -12,12 +13,18 @@ import { EnvironmentRef } from "../environments/schema.js";
 import { cohortPageQuery, type CohortRow } from "./store.js";
 import { createCohort, deleteCohort, getVisibleCohort, restoreCohort, updateCohort, visibleCohortsByRowIds } from "./service.js";
 import { COHORT_NAME_MAX, type CohortTypeValue } from "./validation.js";
+import { declareCohortPersons } from "./schema-persons.js";
 
 export const CohortType = builder.enumType("CohortType", {
   description: "What defines a cohort's members (PostHog's `cohort_type`).",
   values: {
     STATIC: { value: "static", description: "A fixed list of persons." },
-    PERSON_PROPERTY: { value: "person_property", description: "Persons matching person property filters only; calculated here." },
+    PERSON_PROPERTY: {
+      value: "person_property",
+      description:
+        "Persons matching person property filters, and members of the cohorts it refers to (when those are calculated here or " +
+        "static); calculated here.",
+    },
     BEHAVIORAL: {
       value: "behavioral",
       description: "Persons matching behavioral filters (what they did); needs event data, so not calculated here.",
@@ -64,7 +71,8 @@ export const CohortRef = builder.loadableNode("Cohort", {
       type: "JSON",
       nullable: true,
       description:
-        "The dynamic definition: `{properties: {type: AND|OR, values: [filters and groups]}}`; null for static and query cohorts.",
+        "The dynamic definition: `{properties: {type: AND|OR, values: [filters and groups]}}`; null for static and query cohorts, " +
+        "and for an empty cohort (no members).",
       resolve: (c) => c.filters ?? null,
     }),
     query: t.field({
@@ -189,7 +197,7 @@ builder.queryField("cohort", (t) =>
 
 // ---- mutations -----------------------------------------------------------------
 
-const CohortPayload = definePayload(
+export const CohortPayload = definePayload(
   "CohortPayload",
   "cohort",
   CohortRef,
@@ -202,8 +210,8 @@ const cohortId = (t: PothosSchemaTypes.InputFieldBuilder<Types, "InputObject">) 
 
 const CreateCohortInput = builder.inputType("CreateCohortInput", {
   description:
-    "A new cohort. Static (`isStatic: true`) with `staticPersonIds`, or dynamic with `filters` or a `query` (not both). Every " +
-    "invalid field is reported at once.",
+    "A new cohort. Static (`isStatic: true`) with `staticPersonIds`, or dynamic with `filters` or a `query` (not both; with " +
+    "neither, an empty cohort: no members, as in PostHog). Every invalid field is reported at once.",
   fields: (t) => ({
     environmentId: t.id({
       required: true,
@@ -220,9 +228,13 @@ const CreateCohortInput = builder.inputType("CreateCohortInput", {
       type: "JSON",
       required: false,
       description:
-        "The dynamic definition: `{properties: {type: AND|OR, values: [...]}}`, where a value is a group or a filter: `{type: " +
-        '"person", key, operator, value, negation}` (operators exact, is_not, icontains, not_icontains, regex, not_regex, gt, gte, ' +
-        'lt, lte, is_set, is_not_set) or `{type: "behavioral", key, value, ...}`.',
+        "The dynamic definition: `{properties: {type: AND|OR, values: [...]}}`, where a value is a group (an empty one matches " +
+        'nobody) or a filter: `{type: "person", key, operator, value, negation}` (operators exact, is_not, icontains, ' +
+        'not_icontains, regex, not_regex, gt, gte, lt, lte, is_set, is_not_set), `{type: "behavioral", key, value, ...}`, or ' +
+        '`{type: "cohort", key: "id", value: <cohort id>, negation}`: the members (or, negated, the non-members) of another ' +
+        "cohort of the same project, static or dynamic, as stored; it is calculated after that one, and again whenever that one " +
+        "is. Refused (userErrors on the filter's `value`): a cohort of no one or of another project and a deleted one " +
+        "(`NOT_FOUND`), the cohort itself (`INVALID`), a loop such as A → B → A (`CONFLICT`).",
     }),
     query: t.field({
       type: "JSON",
@@ -246,7 +258,9 @@ const CreateCohortInput = builder.inputType("CreateCohortInput", {
 });
 
 const UpdateCohortInput = builder.inputType("UpdateCohortInput", {
-  description: "Changes to a cohort. Omitted fields stay as they are. A changed dynamic cohort is recalculated in the background.",
+  description:
+    "Changes to a cohort. Omitted fields stay as they are. A changed dynamic cohort is recalculated in the background, and then " +
+    "the cohorts that refer to it.",
   fields: (t) => ({
     id: cohortId(t),
     name: t.string({ required: false, description: `New display name, 1–${COHORT_NAME_MAX} characters.` }),
@@ -255,9 +269,9 @@ const UpdateCohortInput = builder.inputType("UpdateCohortInput", {
     filters: t.field({
       type: "JSON",
       required: false,
-      description: "The new dynamic definition (see `CreateCohortInput.filters`); null clears it (then give a query).",
+      description: "The new dynamic definition (see `CreateCohortInput.filters`); null clears it (with no query either: an empty cohort).",
     }),
-    query: t.field({ type: "JSON", required: false, description: "The new query; null clears it (then give filters)." }),
+    query: t.field({ type: "JSON", required: false, description: "The new query; null clears it." }),
     cohortType: t.field({
       type: CohortType,
       required: false,
@@ -272,7 +286,7 @@ const DeleteCohortInput = builder.inputType("DeleteCohortInput", {
 });
 
 const RestoreCohortInput = builder.inputType("RestoreCohortInput", {
-  description: "The deleted cohort to bring back.",
+  description: "The deleted cohort to bring back (one that is not deleted stays as it is).",
   fields: (t) => ({ id: cohortId(t) }),
 });
 
@@ -302,9 +316,13 @@ builder.mutationFields((t) => ({
   }),
   restoreCohort: t.field({
     type: CohortPayload,
-    description: "Brings back a deleted cohort, with its members and definition. A cohort that is not deleted is refused (CONFLICT).",
+    description:
+      "Brings back a deleted cohort, with its members and definition. Restoring a cohort that is not deleted succeeds and changes " +
+      "nothing (the rule of every restorable object).",
     authScopes: { scope: "cohort:write" },
     args: { input: t.arg({ type: RestoreCohortInput, required: true, description: "The cohort." }) },
     resolve: async (_r, { input }, ctx) => toPayload("cohort", await restoreCohort(ctx, String(input.id))),
   }),
 }));
+
+declareCohortPersons(CohortRef, CohortPayload);

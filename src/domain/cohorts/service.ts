@@ -1,30 +1,49 @@
 // Cohorts: visibility (any member of the organization whose key reaches the
 // environment), and changes (any member): create (static with persons, or
-// dynamic and calculated in the background), update, soft delete, restore.
-// Every change runs in one transaction and writes one activity entry. Every
-// decision of who may see or change what is the policy's
-// (src/auth/policy.ts); the statements are in store.ts.
+// dynamic and calculated in the background), update, soft delete, restore,
+// and a static cohort's persons added and removed. A cohort may refer to
+// other cohorts of its project (references.ts: no loops, no deleted or
+// foreign cohorts); a recalculated cohort's referrers are recalculated after
+// it. Every change runs in one transaction and writes one activity entry
+// (none when it changes nothing). Every decision of who may see or change
+// what is the policy's (src/auth/policy.ts); the statements are in store.ts.
 import type { Environment } from "../../generated/prisma/client.js";
 import { viewerOf, type Context } from "../../context.js";
 import { notFound } from "../../errors.js";
 import { assertCan, isVisible, type Placement } from "../../auth/policy.js";
 import { parseIdFor, parseRowId } from "../ids.js";
-import { ok, refused, userError, type Outcome } from "../outcome.js";
+import { ok, refused, userError, type Outcome, type UserError } from "../outcome.js";
 import { diffFields, logActivity } from "../activity/service.js";
 import type { ActivityWriter } from "../activity/store.js";
 import { getVisibleEnvironment } from "../environments/access.js";
 import {
   addStaticPersons,
+  cohortGraph,
   cohortNow,
+  deleteMembers,
   insertCohort,
+  insertMembers,
   lockCohort,
+  lockCohortReferences,
+  personsByIds,
+  recountStaticCohort,
   setCohortDeleted,
   updateCohortRow,
   type CohortChange,
   type CohortRow,
+  type PersonRow,
 } from "./store.js";
-import { scheduleCohortCalculation } from "./calculation.js";
-import { impliedCohortType, validateCreateCohort, validateUpdateCohort, type CohortTypeValue } from "./validation.js";
+import { markDependents, scheduleCohortCalculations, type CalculationStep } from "./calculation.js";
+import { EMPTY_GRAPH, cohortReferences, type CohortGraph } from "./references.js";
+import {
+  impliedCohortType,
+  referredTypeIn,
+  validateCreateCohort,
+  validateStaticPersons,
+  validateUpdateCohort,
+  type CohortTypeValue,
+  type StaticPersonsData,
+} from "./validation.js";
 
 /** The fields of a cohort recorded in the activity log. */
 export const COHORT_FIELDS = ["name", "description", "groups", "filters", "query", "isStatic", "cohortType", "deleted"] as const;
@@ -150,12 +169,17 @@ export async function createCohort(
   input: { environmentId: string | number } & Record<string, unknown>,
 ): Promise<Outcome<CohortRow>> {
   const env = await targetEnvironment(ctx, String(input.environmentId));
-  const valid = validateCreateCohort(input);
+  // The project's cohorts, when the filters refer to some (a new cohort closes no loop: nothing refers to it yet).
+  const graph =
+    input.isStatic !== true && cohortReferences(input.filters).length
+      ? await cohortGraph(ctx.prisma, { projectId: env.projectId })
+      : EMPTY_GRAPH;
+  const valid = validateCreateCohort(input, { cohortId: null, graph });
   if (!valid.ok) return refused(...valid.errors);
   const d = valid.data;
   const isStatic = d.isStatic === true;
   const cohortType: CohortTypeValue =
-    d.cohortType ?? impliedCohortType({ isStatic, filters: d.filters, query: d.query }) ?? "person_property";
+    d.cohortType ?? impliedCohortType({ isStatic, filters: d.filters, query: d.query }, referredTypeIn(graph)) ?? "person_property";
   const principal = viewerOf(ctx);
   const personIds = [...new Set((d.staticPersonIds ?? []).map((id) => id.toLowerCase()))];
 
@@ -193,26 +217,32 @@ export async function createCohort(
     return row;
   });
   prime(ctx, created);
-  if (!isStatic && created.pendingVersion !== null) scheduleCohortCalculation(ctx.prisma, created.id, created.pendingVersion);
+  if (!isStatic && created.pendingVersion !== null)
+    scheduleCohortCalculations(ctx.prisma, [{ cohortId: created.id, version: created.pendingVersion }]);
   return ok(created);
 }
 
 /**
  * Changes a cohort's name, description and definition. A dynamic cohort
- * that changed is recalculated in the background. A change that changes
- * nothing writes nothing. The input is checked against, and merged into, the
- * cohort as stored now (locked), so concurrent changes of different fields
- * all stay.
+ * that changed is recalculated in the background, and then the cohorts that
+ * refer to it (marked calculating in the same transaction). A change that
+ * changes nothing writes nothing. The input is checked against, and merged
+ * into, the cohort as stored now (locked), so concurrent changes of
+ * different fields all stay; new references are checked with the project's
+ * references locked, so two changes at once cannot close a loop.
  */
 export async function updateCohort(ctx: Context, input: { id: string | number } & Record<string, unknown>): Promise<Outcome<CohortRow>> {
   const target = await writableCohort(ctx, String(input.id));
-  let changed = false;
+  let steps: CalculationStep[] = [];
   const outcome = await ctx.prisma.$transaction(async (tx): Promise<Outcome<CohortRow>> => {
+    // Lock order: the project's references, then the cohort's row.
+    if (cohortReferences(input.filters).length) await lockCohortReferences(tx, target.projectId);
     const before = await lockCohort(tx, target.id);
     if (!before || before.deleted) throw notFound("Cohort", String(input.id));
-    const valid = validateUpdateCohort(input, before);
+    const graph: CohortGraph = before.isStatic ? EMPTY_GRAPH : await cohortGraph(tx, { projectId: before.projectId });
+    const valid = validateUpdateCohort(input, before, { cohortId: before.id, graph });
     if (!valid.ok) return refused(...valid.errors);
-    const after = updatedDefinition(before, valid.data);
+    const after = updatedDefinition(before, valid.data, graph);
     const changes = diffFields(
       "Cohort",
       logged(before),
@@ -222,28 +252,33 @@ export async function updateCohort(ctx: Context, input: { id: string | number } 
     if (changes.length === 0) return ok(before);
     const pendingVersion = before.isStatic ? undefined : Math.max(before.pendingVersion ?? 0, before.version ?? 0) + 1;
     await updateCohortRow(tx, before.id, { ...after, pendingVersion });
+    if (pendingVersion !== undefined)
+      steps = [{ cohortId: before.id, version: pendingVersion }, ...(await markDependents(tx, graph, before.id))];
     const row = await cohortNow(tx, before.id);
     await log(tx, ctx, row, "updated", changes);
-    changed = true;
     return ok(row);
   });
   if (!outcome.ok) return outcome;
-  const updated = prime(ctx, outcome.value);
-  if (changed && !updated.isStatic && updated.pendingVersion !== null)
-    scheduleCohortCalculation(ctx.prisma, updated.id, updated.pendingVersion);
-  return ok(updated);
+  scheduleCohortCalculations(ctx.prisma, steps);
+  return ok(prime(ctx, outcome.value));
 }
 
 /**
  * A cohort's definition with a validated update applied: omitted fields stay; a new definition implies its cohort type unless one is given.
  */
-function updatedDefinition(before: CohortRow, d: Extract<ReturnType<typeof validateUpdateCohort>, { ok: true }>["data"]): CohortChange {
+function updatedDefinition(
+  before: CohortRow,
+  d: Extract<ReturnType<typeof validateUpdateCohort>, { ok: true }>["data"],
+  graph: CohortGraph,
+): CohortChange {
   const filters = d.filters !== undefined ? (d.filters ?? null) : before.filters;
   const query = d.query !== undefined ? (d.query ?? null) : before.query;
   const definitionChanged = d.filters !== undefined || d.query !== undefined;
   const cohortType =
     d.cohortType ??
-    (definitionChanged ? (impliedCohortType({ isStatic: before.isStatic, filters, query }) ?? before.cohortType) : before.cohortType);
+    (definitionChanged
+      ? (impliedCohortType({ isStatic: before.isStatic, filters, query }, referredTypeIn(graph)) ?? before.cohortType)
+      : before.cohortType);
   return {
     name: d.name ?? before.name,
     description: d.description !== undefined ? (d.description ?? "") : before.description,
@@ -266,18 +301,113 @@ export async function deleteCohort(ctx: Context, id: string): Promise<Outcome<Co
   return ok(prime(ctx, deleted));
 }
 
-/** Brings a soft-deleted cohort back. A cohort that is not deleted is refused (CONFLICT). */
+/**
+ * Brings a soft-deleted cohort back, with its members and definition.
+ * Restoring a cohort that is not deleted succeeds and changes nothing (no
+ * activity entry), the rule of every restorable object.
+ */
 export async function restoreCohort(ctx: Context, id: string): Promise<Outcome<CohortRow>> {
   const before = await writableCohort(ctx, id, true);
-  if (!before.deleted) return refused(userError(["id"], "The cohort is not deleted.", "CONFLICT"));
-  const restored = await ctx.prisma.$transaction(async (tx): Promise<Outcome<CohortRow>> => {
-    if (!(await setCohortDeleted(tx, before.id, false))) return refused(userError(["id"], "The cohort is not deleted.", "CONFLICT"));
+  if (!before.deleted) return ok(before);
+  const restored = await ctx.prisma.$transaction(async (tx) => {
+    // false: a concurrent restore won; the cohort is restored either way, and that restore logged it.
+    if (!(await setCohortDeleted(tx, before.id, false))) return cohortNow(tx, before.id);
     const row = await cohortNow(tx, before.id);
     await log(tx, ctx, row, "restored", diffFields("Cohort", { deleted: true }, { deleted: false }, ["deleted"]));
+    return row;
+  });
+  return ok(prime(ctx, restored));
+}
+
+// ---- a static cohort's persons ---------------------------------------------------
+
+/** How each id of the input names a person of the environment; userErrors (NOT_FOUND) for the ids that name none. */
+function resolvePersons(d: StaticPersonsData, persons: PersonRow[]): { personIds: number[]; uuids: string[]; errors: UserError[] } {
+  const byUuid = new Map(persons.map((p) => [p.uuid.toLowerCase(), p]));
+  const byDistinctId = new Map(persons.flatMap((p) => p.distinctIds.map((did) => [did, p] as const)));
+  const found = new Map<number, PersonRow>();
+  const errors: UserError[] = [];
+  (d.personIds ?? []).forEach((uuid, i) => {
+    const p = byUuid.get(uuid.toLowerCase());
+    if (p) found.set(p.id, p);
+    else errors.push(userError(["personIds", String(i)], `No person with id ${uuid} in the cohort's environment.`, "NOT_FOUND"));
+  });
+  (d.distinctIds ?? []).forEach((did, i) => {
+    const p = byDistinctId.get(did);
+    if (p) found.set(p.id, p);
+    else
+      errors.push(
+        userError(
+          ["distinctIds", String(i)],
+          `No person with distinct id ${JSON.stringify(did)} in the cohort's environment.`,
+          "NOT_FOUND",
+        ),
+      );
+  });
+  return { personIds: [...found.keys()], uuids: [...found.values()].map((p) => p.uuid), errors };
+}
+
+/**
+ * Adds persons to, or removes them from, a static cohort (PostHog's
+ * add_persons_to_static_cohort and remove_person_from_static_cohort), by
+ * person UUID or distinct id. Idempotent: adding a member or removing a
+ * non-member changes nothing, and a call that changes nothing writes nothing.
+ * Refused: a dynamic cohort (CONFLICT: its members are calculated), ids that
+ * name no person of the cohort's environment (NOT_FOUND, each on its path);
+ * then nothing is written. The cohorts referring to it are recalculated.
+ */
+async function changeStaticPersons(
+  ctx: Context,
+  input: { id: string | number } & Record<string, unknown>,
+  change: "add" | "remove",
+): Promise<Outcome<CohortRow>> {
+  const target = await writableCohort(ctx, String(input.id));
+  const valid = validateStaticPersons(input);
+  const errors = valid.ok ? [] : [...valid.errors];
+  const dynamicError = () =>
+    userError(
+      ["id"],
+      `Only a static cohort's persons are ${change === "add" ? "added" : "removed"} by hand: this cohort is dynamic (its members are ` +
+        "calculated from its definition).",
+      "CONFLICT",
+    );
+  if (!target.isStatic) errors.unshift(dynamicError());
+  if (!valid.ok || errors.length) return refused(...errors);
+  const d = valid.data;
+  const persons = await personsByIds(ctx.prisma, target.environmentId, d.personIds ?? [], d.distinctIds ?? []);
+  const resolved = resolvePersons(d, persons);
+  if (resolved.errors.length) return refused(...resolved.errors);
+
+  let steps: CalculationStep[] = [];
+  const outcome = await ctx.prisma.$transaction(async (tx): Promise<Outcome<CohortRow>> => {
+    const before = await lockCohort(tx, target.id);
+    if (!before || before.deleted) throw notFound("Cohort", String(input.id));
+    if (!before.isStatic) return refused(dynamicError());
+    const changed =
+      change === "add" ? await insertMembers(tx, before.id, resolved.personIds) : await deleteMembers(tx, before.id, resolved.personIds);
+    if (changed === 0) return ok(before);
+    await recountStaticCohort(tx, before.id);
+    const row = await cohortNow(tx, before.id);
+    await log(
+      tx,
+      ctx,
+      row,
+      change === "add" ? "persons_added_manually" : "person_removed_manually",
+      diffFields("Cohort", { count: before.memberCount }, { count: row.memberCount }, ["count"]),
+      { [change === "add" ? "personsAdded" : "personsRemoved"]: changed },
+    );
+    steps = await markDependents(tx, await cohortGraph(tx, { projectId: before.projectId }), before.id);
     return ok(row);
   });
-  if (restored.ok) prime(ctx, restored.value);
-  return restored;
+  if (!outcome.ok) return outcome;
+  scheduleCohortCalculations(ctx.prisma, steps);
+  return ok(prime(ctx, outcome.value));
 }
+
+export const addPersonsToStaticCohort = (ctx: Context, input: { id: string | number } & Record<string, unknown>) =>
+  changeStaticPersons(ctx, input, "add");
+
+export const removePersonsFromStaticCohort = (ctx: Context, input: { id: string | number } & Record<string, unknown>) =>
+  changeStaticPersons(ctx, input, "remove");
 
 export { waitForCohortCalculations } from "./calculation.js";

@@ -8,7 +8,8 @@
 import { Prisma, type Cohort, type Person, type PrismaClient } from "../../generated/prisma/client.js";
 import type { PagedQuery } from "../../db/pages.js";
 import { containsPattern } from "../../db/like.js";
-import { lockRow } from "../../db/row-locks.js";
+import { lockKey, lockRow } from "../../db/row-locks.js";
+import { graphOf, type CohortGraph, type CohortNode } from "./references.js";
 
 type Db = PrismaClient | Prisma.TransactionClient;
 type Tx = Prisma.TransactionClient;
@@ -144,22 +145,53 @@ export async function updateCohortRow(tx: Tx, id: number, c: CohortChange): Prom
   });
 }
 
+/** A cohort of the graph, with what a calculation reads of it. */
+export type CohortGraphNode = CohortNode & { pendingVersion: number | null; environmentId: number };
+
+/**
+ * Every cohort of a project (deleted ones included, marked deleted; as are
+ * those of an environment being deleted), in one statement: the project
+ * named, or the project of the cohort named.
+ */
+export async function cohortGraph(
+  db: Db,
+  of: { projectId: number } | { cohortId: number },
+): Promise<ReadonlyMap<number, CohortGraphNode> & CohortGraph> {
+  const project =
+    "projectId" in of
+      ? Prisma.sql`${of.projectId}::int`
+      : Prisma.sql`(SELECT e2."projectId" FROM "Cohort" c2 JOIN "Environment" e2 ON e2.id = c2."environmentId"
+          WHERE c2.id = ${of.cohortId}::int)`;
+  const rows = await db.$queryRaw<CohortGraphNode[]>`
+    SELECT t.id, t.name, (t.deleted OR e."isPendingDeletion") AS deleted, t."isStatic", t.filters, t.query, t."pendingVersion",
+      t."environmentId"
+    FROM ${COHORT_FROM} WHERE e."projectId" = ${project}`;
+  return graphOf(rows) as ReadonlyMap<number, CohortGraphNode>;
+}
+
+/**
+ * Serialises the changes that add references between a project's cohorts
+ * (until each commits), so two changes at the same moment cannot close a
+ * loop (A → B and B → A) that neither sees alone. Taken before any row lock.
+ */
+export const lockCohortReferences = (tx: Tx, projectId: number): Promise<void> => lockKey(tx, `cohort-references:${projectId}`);
+
+/**
+ * Marks dynamic, not deleted cohorts calculating their next version, in one
+ * statement (a change at the same moment gets a version of its own); answers
+ * the versions of those it marked.
+ */
+export function markCalculating(db: Db, ids: readonly number[]): Promise<{ id: number; version: number }[]> {
+  if (ids.length === 0) return Promise.resolve([]);
+  return db.$queryRaw<{ id: number; version: number }[]>`
+    UPDATE "Cohort" SET "isCalculating" = true, "pendingVersion" = greatest(coalesce("pendingVersion", 0), coalesce(version, 0)) + 1
+    WHERE id = ANY(${[...ids]}::int[]) AND NOT deleted AND NOT "isStatic" RETURNING id, "pendingVersion" AS version`;
+}
+
 /** Sets `deleted` in one statement unless it has that value already; answers whether it changed. */
 export async function setCohortDeleted(tx: Tx, id: number, deleted: boolean): Promise<boolean> {
   const { count } = await tx.cohort.updateMany({ where: { id, deleted: !deleted }, data: { deleted } });
   return count > 0;
-}
-
-/**
- * Marks a dynamic, not deleted cohort calculating its next version, in one
- * statement (a change at the same moment gets a version of its own); the
- * version, or null when there is no such cohort.
- */
-export async function startNextVersion(db: Db, id: number): Promise<number | null> {
-  const [row] = await db.$queryRaw<{ version: number }[]>`
-    UPDATE "Cohort" SET "isCalculating" = true, "pendingVersion" = greatest(coalesce("pendingVersion", 0), coalesce(version, 0)) + 1
-    WHERE id = ${id}::int AND NOT deleted AND NOT "isStatic" RETURNING "pendingVersion" AS version`;
-  return row ? row.version : null;
 }
 
 // ---- a calculation's statements ---------------------------------------------------------
@@ -213,7 +245,50 @@ export async function recordCalculationFailure(tx: Tx, cohortId: number, message
   });
 }
 
-// ---- persons (operator CLI) -------------------------------------------------------------
+// ---- persons ------------------------------------------------------------------------------
+
+/** A person of an environment, as a cohort's persons list shows it. */
+export type PersonRow = Pick<Person, "id" | "uuid" | "distinctIds" | "properties" | "createdAt">;
+
+/** The persons of an environment named by UUIDs or distinct ids (in one statement). */
+export function personsByIds(
+  db: Db,
+  environmentId: number,
+  uuids: readonly string[],
+  distinctIds: readonly string[],
+): Promise<PersonRow[]> {
+  return db.$queryRaw<PersonRow[]>`
+    SELECT p.id, p.uuid::text AS uuid, p."distinctIds", p.properties, p."createdAt" FROM "Person" p
+    WHERE p."environmentId" = ${environmentId}::int
+      AND (p.uuid = ANY(${[...uuids]}::uuid[]) OR p."distinctIds" && ${[...distinctIds]}::text[])`;
+}
+
+/** Adds persons (by row id) to a static cohort; those already members stay as they are. Answers how many were added. */
+export const insertMembers = (tx: Tx, cohortId: number, personIds: readonly number[]): Promise<number> =>
+  tx.$executeRaw`
+    INSERT INTO "CohortPerson" ("cohortId", "personId", "version")
+    SELECT ${cohortId}::int, id, 0 FROM unnest(${[...personIds]}::int[]) AS id
+    ON CONFLICT DO NOTHING`;
+
+/** Removes persons (by row id) from a cohort; answers how many were members. */
+export const deleteMembers = async (tx: Tx, cohortId: number, personIds: readonly number[]): Promise<number> =>
+  (await tx.cohortPerson.deleteMany({ where: { cohortId, personId: { in: [...personIds] } } })).count;
+
+/** Stores a static cohort's count: its number of members now. */
+export async function recountStaticCohort(tx: Tx, cohortId: number): Promise<void> {
+  await tx.$executeRaw`
+    UPDATE "Cohort" SET count = (SELECT count(*)::int FROM "CohortPerson" WHERE "cohortId" = ${cohortId}::int),
+      "lastCalculation" = now() WHERE id = ${cohortId}::int`;
+}
+
+/** A cohort's members (parents: cohort ids), newest person first. */
+export const cohortPersonsPageQuery: PagedQuery = {
+  from: Prisma.sql`"CohortPerson" cp JOIN "Person" t ON t.id = cp."personId"`,
+  select: Prisma.sql`t.id, t.uuid::text AS uuid, t."distinctIds", t.properties, t."createdAt"`,
+  parentColumn: Prisma.sql`cp."cohortId"`,
+  parentType: "int",
+  orderBy: Prisma.sql`t."createdAt" DESC, t.id DESC`,
+};
 
 /** The person of the environment holding a distinct id, or null. */
 export const personWithDistinctId = (db: Db, environmentId: number, distinctId: string): Promise<Pick<Person, "uuid"> | null> =>

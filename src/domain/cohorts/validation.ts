@@ -1,10 +1,13 @@
 // Cohort input rules (zod): the shape of every field, the shape of `filters`
-// (`{properties: {type: AND|OR, values: [...]}}`, nested groups allowed), and
-// the rules between fields (static ↔ persons, filters xor query, cohortType
-// agreeing with what the filters imply). Every problem is reported at once.
+// (`{properties: {type: AND|OR, values: [...]}}`, nested groups allowed; a
+// value is a person, behavioral or cohort filter, or a group), and the rules
+// between fields (static ↔ persons, filters xor query, cohortType agreeing
+// with what the filters imply, the cohorts referred to: references.ts).
+// Every problem is reported at once.
 import { z } from "zod";
 import type { UserError } from "../outcome.js";
 import { userError, userErrorsFromZod } from "../outcome.js";
+import { EMPTY_GRAPH, referenceErrors, referredId, type CohortGraph } from "./references.js";
 
 export const COHORT_NAME_MAX = 400;
 export const COHORT_DESCRIPTION_MAX = 1000;
@@ -66,9 +69,19 @@ export interface BehavioralFilter {
   negation?: boolean;
   [extra: string]: unknown;
 }
+/** Persons who are (or, with `negation`, are not) members of another cohort of the project (PostHog's cohort filter). */
+export interface CohortFilter {
+  type: "cohort";
+  key: "id";
+  /** The referred cohort's integer id (or its digits). */
+  value: number | string;
+  negation?: boolean;
+}
+export type PropertyFilter = PersonFilter | BehavioralFilter | CohortFilter;
 export interface FilterGroup {
   type: "AND" | "OR";
-  values: (FilterGroup | PersonFilter | BehavioralFilter)[];
+  /** Filters and groups; an empty group matches nobody. */
+  values: (FilterGroup | PropertyFilter)[];
 }
 export interface CohortFilters {
   properties: FilterGroup;
@@ -114,11 +127,19 @@ const behavioralFilter = z.looseObject({
   negation: z.boolean({ error: "`negation` must be a boolean." }).optional(),
 });
 
+const cohortFilter = z.looseObject({
+  type: z.literal("cohort"),
+  key: z.literal("id", { error: 'A cohort filter\'s `key` must be "id".' }),
+  value: z.unknown().refine((v) => referredId(v) !== null, {
+    error: "A cohort filter's `value` must be the integer id of a cohort of the same project.",
+  }),
+  negation: z.boolean({ error: "`negation` must be a boolean." }).optional(),
+});
+
 const groupShape = z.looseObject({
   type: z.enum(["AND", "OR"], { error: "A group's `type` must be AND or OR." }),
-  values: z
-    .array(z.unknown(), { error: "A group needs `values`: a list of filters and groups." })
-    .min(1, "A group needs at least one filter."),
+  // An empty group is allowed: it matches nobody.
+  values: z.array(z.unknown(), { error: "A group needs `values`: a list of filters and groups." }),
 });
 
 type Issue = { path: (string | number)[]; message: string };
@@ -136,16 +157,14 @@ function groupIssues(value: unknown, depth: number): Issue[] {
       return;
     }
     const type = item && typeof item === "object" ? (item as { type?: unknown }).type : undefined;
-    const schema = type === "person" ? personFilter : type === "behavioral" ? behavioralFilter : null;
+    const schema = type === "person" ? personFilter : type === "behavioral" ? behavioralFilter : type === "cohort" ? cohortFilter : null;
     if (!schema) {
       issues.push(
         at({
           path: ["type"],
           message:
-            type === "cohort"
-              ? "Filters on other cohorts (type `cohort`) are not supported by this API; use person or behavioral filters."
-              : "A filter's `type` must be `person` (a person property) or `behavioral` (what a person did); " +
-                "a group has `type` AND|OR and `values`.",
+            "A filter's `type` must be `person` (a person property), `behavioral` (what a person did) or `cohort` (a member " +
+            "of another cohort); a group has `type` AND|OR and `values`.",
         }),
       );
       return;
@@ -228,20 +247,43 @@ export type UpdateCohortData = z.infer<typeof updateCohortInput>;
 const present = (v: unknown) => v !== undefined && v !== null;
 
 /** Every property filter in a group tree. */
-export function filtersOf(group: FilterGroup): (PersonFilter | BehavioralFilter)[] {
-  return group.values.flatMap((v) => ("values" in v ? filtersOf(v as FilterGroup) : [v as PersonFilter | BehavioralFilter]));
+export function filtersOf(group: FilterGroup): PropertyFilter[] {
+  return group.values.flatMap((v) => ("values" in v ? filtersOf(v as FilterGroup) : [v as PropertyFilter]));
 }
 
-/** The cohort type the definition implies, as PostHog determines it. */
-export function impliedCohortType(def: { isStatic: boolean; filters: unknown; query: unknown }): CohortTypeValue | null {
+/** The type of the cohort a cohort filter refers to (null when unknown). */
+export type ReferredType = (id: number) => CohortTypeValue | null;
+
+/** Precedence of the types a dynamic cohort's filters imply (PostHog's TYPE_PRIORITY): the highest wins. */
+const TYPE_RANK: Partial<Record<CohortTypeValue, number>> = { person_property: 1, behavioral: 2, analytical: 3 };
+
+/**
+ * The cohort type the definition implies, as PostHog determines it: static,
+ * analytical for a query, else the highest of its filters' types, where a
+ * cohort filter counts as the type of the cohort it refers to. A static or
+ * unknown referred cohort counts as person_property: its members are given,
+ * so the referring cohort is calculated here as a person property one is.
+ */
+export function impliedCohortType(
+  def: { isStatic: boolean; filters: unknown; query: unknown },
+  referredType: ReferredType = () => null,
+): CohortTypeValue | null {
   if (def.isStatic) return "static";
   if (present(def.query)) return "analytical";
   const props = (def.filters as CohortFilters | null | undefined)?.properties;
-  if (!props) return null;
-  const all = filtersOf(props);
-  if (all.some((f) => f.type === "behavioral" && ANALYTICAL_BEHAVIORAL_TYPES.has(String(f.value)))) return "analytical";
-  if (all.some((f) => f.type === "behavioral")) return "behavioral";
-  return all.length ? "person_property" : null;
+  if (!props || !Array.isArray(props.values)) return null;
+  let best: CohortTypeValue | null = null;
+  for (const f of filtersOf(props)) {
+    let type: CohortTypeValue = "person_property";
+    if (f.type === "behavioral") type = ANALYTICAL_BEHAVIORAL_TYPES.has(String(f.value)) ? "analytical" : "behavioral";
+    if (f.type === "cohort") {
+      const id = referredId(f.value);
+      const referred = id === null ? null : referredType(id);
+      type = referred && TYPE_RANK[referred] ? referred : "person_property";
+    }
+    if (!best || (TYPE_RANK[type] ?? 0) > (TYPE_RANK[best] ?? 0)) best = type;
+  }
+  return best;
 }
 
 /**
@@ -252,6 +294,7 @@ export function definitionErrors(
   def: { isStatic: boolean; filters: unknown; query: unknown; cohortType: CohortTypeValue | null | undefined; staticPersonIds?: unknown },
   given: { filters: boolean; query: boolean; cohortType: boolean },
   filtersValid: boolean,
+  referredType?: ReferredType,
 ): UserError[] {
   const errors: UserError[] = [];
   if (def.isStatic) {
@@ -260,16 +303,15 @@ export function definitionErrors(
     if (present(def.query))
       errors.push(userError(["query"], "A static cohort is a list of persons: it takes no query (give staticPersonIds instead)."));
   } else {
+    // Neither filters nor a query is an empty cohort (as in PostHog): calculated, it has no members.
     if (present(def.filters) && present(def.query)) {
       errors.push(userError([given.query || !given.filters ? "query" : "filters"], "Give filters or a query, not both.", "CONFLICT"));
-    } else if (!present(def.filters) && !present(def.query)) {
-      errors.push(userError(["filters"], "A dynamic cohort needs filters or a query (set isStatic for a list of persons).", "REQUIRED"));
     }
     if (present(def.staticPersonIds))
       errors.push(userError(["staticPersonIds"], "Only static cohorts take person ids (set isStatic: true)."));
   }
   if (given.cohortType && def.cohortType && errors.length === 0 && filtersValid) {
-    const expected = impliedCohortType(def);
+    const expected = impliedCohortType(def, referredType);
     if (expected && expected !== def.cohortType) {
       errors.push(userError(["cohortType"], `Cohort type \`${def.cohortType}\` does not match the definition: expected \`${expected}\`.`));
     }
@@ -277,8 +319,43 @@ export function definitionErrors(
   return errors;
 }
 
-/** Create: zod issues and cross-field rules, all at once. */
-export function validateCreateCohort(input: unknown): { ok: true; data: CreateCohortData } | { ok: false; errors: UserError[] } {
+/**
+ * The type of each cohort of the project, as its stored definition implies it
+ * (following its own references; a loop or a missing cohort gives null).
+ */
+export function referredTypeIn(graph: CohortGraph): ReferredType {
+  const typeOf = (id: number, path: ReadonlySet<number>): CohortTypeValue | null => {
+    const node = graph.get(id);
+    if (!node || path.has(id)) return null;
+    const inner = new Set(path).add(id);
+    return impliedCohortType(node, (next) => typeOf(next, inner));
+  };
+  return (id) => typeOf(id, new Set());
+}
+
+/** The project's cohorts, for the rules on references: the cohort being changed (null while created) and the graph. */
+export interface ReferenceContext {
+  cohortId: number | null;
+  graph: CohortGraph;
+}
+
+const NO_REFERENCES: ReferenceContext = { cohortId: null, graph: EMPTY_GRAPH };
+
+/** Zod issues, cross-field rules (those on a field zod already faults are left out) and reference errors, in one list. */
+function allErrors(zodErrors: UserError[], rules: UserError[], references: UserError[]): UserError[] {
+  const samePath = (a: UserError, b: UserError) => a.field?.join(".") === b.field?.join(".");
+  return [
+    ...zodErrors,
+    ...rules.filter((r) => !zodErrors.some((z) => z.field?.[1] === r.field?.[1])),
+    ...references.filter((r) => !zodErrors.some((z) => samePath(z, r))),
+  ];
+}
+
+/** Create: zod issues, cross-field rules and the cohorts referred to, all at once. */
+export function validateCreateCohort(
+  input: unknown,
+  refs: ReferenceContext = NO_REFERENCES,
+): { ok: true; data: CreateCohortData } | { ok: false; errors: UserError[] } {
   const parsed = createCohortInput.safeParse(input, { reportInput: true });
   const raw = (input ?? {}) as Record<string, unknown>;
   const zodErrors = parsed.success ? [] : userErrorsFromZod(parsed.error);
@@ -294,16 +371,19 @@ export function validateCreateCohort(input: unknown): { ok: true; data: CreateCo
     },
     { filters: present(raw.filters), query: present(raw.query), cohortType: present(raw.cohortType) },
     filtersValid,
+    referredTypeIn(refs.graph),
   );
-  const errors = [...zodErrors, ...rules.filter((r) => !zodErrors.some((z) => z.field?.[1] === r.field?.[1]))];
+  const references = raw.isStatic === true ? [] : referenceErrors(refs.cohortId, raw.filters, refs.graph);
+  const errors = allErrors(zodErrors, rules, references);
   if (errors.length || !parsed.success) return { ok: false, errors };
   return { ok: true, data: parsed.data };
 }
 
-/** Update: zod issues, and the cross-field rules on the definition after the change. */
+/** Update: zod issues, the cross-field rules on the definition after the change, and the cohorts new filters refer to. */
 export function validateUpdateCohort(
   input: unknown,
   current: { isStatic: boolean; filters: unknown; query: unknown },
+  refs: ReferenceContext = NO_REFERENCES,
 ): { ok: true; data: UpdateCohortData } | { ok: false; errors: UserError[] } {
   const parsed = updateCohortInput.safeParse(input, { reportInput: true });
   const raw = (input ?? {}) as Record<string, unknown>;
@@ -321,9 +401,53 @@ export function validateUpdateCohort(
         },
         { filters: raw.filters !== undefined, query: raw.query !== undefined, cohortType: present(raw.cohortType) },
         filtersValid,
+        referredTypeIn(refs.graph),
       )
     : [];
-  const errors = [...zodErrors, ...rules.filter((r) => !zodErrors.some((z) => z.field?.[1] === r.field?.[1]))];
+  // Only new filters are checked: stored references were checked when they were written.
+  const references = raw.filters !== undefined && !current.isStatic ? referenceErrors(refs.cohortId, raw.filters, refs.graph) : [];
+  const errors = allErrors(zodErrors, rules, references);
   if (errors.length || !parsed.success) return { ok: false, errors };
+  return { ok: true, data: parsed.data };
+}
+
+/** The most persons one call adds or removes. */
+export const PERSONS_PER_CALL_MAX = STATIC_PERSON_IDS_MAX;
+
+/** addPersonsToStaticCohort / removePersonsFromStaticCohort: the cohort, and persons by UUID or distinct id (at least one). */
+export const staticPersonsInput = z
+  .object({
+    id: z.union([z.string(), z.number()]).transform(String),
+    personIds: z
+      .array(z.guid({ error: "Each person id must be a UUID." }))
+      .max(PERSONS_PER_CALL_MAX, `At most ${PERSONS_PER_CALL_MAX} person ids at once.`)
+      .nullish(),
+    distinctIds: z
+      .array(
+        z
+          .string({ error: "Each distinct id must be a string." })
+          .min(1, "A distinct id must not be empty.")
+          .max(400, "A distinct id is at most 400 characters."),
+      )
+      .max(PERSONS_PER_CALL_MAX, `At most ${PERSONS_PER_CALL_MAX} distinct ids at once.`)
+      .nullish(),
+  })
+  .superRefine((v, ctx) => {
+    if (!v.personIds?.length && !v.distinctIds?.length)
+      ctx.addIssue({ code: "custom", path: ["personIds"], message: "Name at least one person: give personIds or distinctIds." });
+  });
+
+export type StaticPersonsData = z.infer<typeof staticPersonsInput>;
+
+/** The input of a change of a static cohort's persons, all problems at once. */
+export function validateStaticPersons(input: unknown): { ok: true; data: StaticPersonsData } | { ok: false; errors: UserError[] } {
+  const parsed = staticPersonsInput.safeParse(input, { reportInput: true });
+  if (!parsed.success) {
+    // The "name at least one" rule is a missing value.
+    return {
+      ok: false,
+      errors: userErrorsFromZod(parsed.error).map((e) => (e.message.startsWith("Name at least one") ? { ...e, code: "REQUIRED" } : e)),
+    };
+  }
   return { ok: true, data: parsed.data };
 }

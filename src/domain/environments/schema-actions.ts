@@ -20,8 +20,19 @@ import {
   updateLogsConfig,
   type EnvironmentAction,
 } from "./service.js";
+import { PRODUCT_KEYS, type ProductKeyValue } from "./validation.js";
 
 export type Target = "project" | "environment";
+
+/** PostHog's product keys as a GraphQL enum: UPPER_CASE names, PostHog's snake_case keys as values (stored as such). */
+export const ProductKeyEnum = builder.enumType("ProductKey", {
+  description:
+    "A PostHog product, as product intents and onboarding name it (PostHog's `ProductKey`). Each value is PostHog's snake_case key " +
+    "in UPPER_CASE (`SESSION_REPLAY` is `session_replay`); intents store and answer PostHog's key. Any other value is refused.",
+  values: Object.fromEntries(
+    PRODUCT_KEYS.map((key) => [key.toUpperCase(), { value: key, description: `PostHog's \`${key}\`.` }]),
+  ) as Record<Uppercase<ProductKeyValue>, { value: ProductKeyValue; description: string }>,
+});
 
 /** A description: the same for both targets, one naming the target, or one of its own for each. */
 type Text = string | ((target: Target) => string) | Record<Target, string>;
@@ -78,16 +89,17 @@ export const ENVIRONMENT_ACTIONS: ActionSpec[] = [
   {
     verb: "add",
     object: "ProductIntent",
-    description: "Registers intent to use a product (get-or-create; counts the context).",
+    description: "Registers intent to use one of PostHog's products (get-or-create; counts the context).",
     input: (target) => `A product someone intends to use in the ${target}. Any member may add one.`,
     arg: (target) => `The ${target} and product.`,
     fields: (t, target) => ({
-      productType: t.string({
+      productType: t.field({
+        type: ProductKeyEnum,
         required: true,
         description: text(
           {
-            project: "The product key, snake_case, e.g. `product_analytics`, `session_replay`.",
-            environment: "The product key, snake_case, e.g. `product_analytics`.",
+            project: "The product, e.g. `PRODUCT_ANALYTICS`, `SESSION_REPLAY` (stored as PostHog's `product_analytics`, ...).",
+            environment: "The product, e.g. `PRODUCT_ANALYTICS` (stored as PostHog's `product_analytics`).",
           },
           target,
         ),
@@ -103,10 +115,18 @@ export const ENVIRONMENT_ACTIONS: ActionSpec[] = [
   {
     verb: "complete",
     object: "ProductOnboarding",
-    description: "Records that a product's onboarding is complete.",
+    description:
+      "Records that a product's onboarding is complete: its intent (created if needed) gets `onboardingCompletedAt` = now, on every " +
+      "completion, as PostHog records it. `hasCompletedOnboardingFor` is a separate setting, left as it is.",
     input: "A product whose onboarding is complete. Any member may record it.",
     arg: (target) => `The ${target} and product.`,
-    fields: (t) => ({ productType: t.string({ required: true, description: "The product key, e.g. `product_analytics`." }) }),
+    fields: (t) => ({
+      productType: t.field({
+        type: ProductKeyEnum,
+        required: true,
+        description: "The product, e.g. `PRODUCT_ANALYTICS` (stored as PostHog's `product_analytics`).",
+      }),
+    }),
     run: completeProductOnboarding,
   },
   {

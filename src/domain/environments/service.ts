@@ -11,7 +11,16 @@ import { diffFields, logActivity, type FieldChange } from "../activity/service.j
 import { allSettings } from "../settings/registry.js";
 import { adminOnlySettings, oversizedMerges, patchedSettings, touchedSettings } from "../settings/patch.js";
 import { limitToScope, undoChanges } from "../settings/history.js";
-import { ok, refused, refusedOnRollback, RefusedInTransaction, userErrorsFromZod, type Outcome } from "../outcome.js";
+import {
+  ok,
+  refused,
+  refusedOnRollback,
+  RefusedInTransaction,
+  userError,
+  userErrorsFromZod,
+  type Outcome,
+  type UserError,
+} from "../outcome.js";
 import { addProductIntentInput, completeOnboardingInput, logsConfigInput } from "./validation.js";
 import { assertCanOnEnvironment, getVisibleEnvironment } from "./access.js";
 import {
@@ -98,7 +107,11 @@ export const generateConversationsToken: EnvironmentAction<unknown> = (ctx, env,
 
 // ---- product intents --------------------------------------------------------
 
-/** Get-or-create the intent for (environment, product) and count its context. Any member may do it. */
+/**
+ * Get-or-create the intent for (environment, product) and count its context.
+ * Any member may do it. The product is one of PostHog's product keys (the
+ * schema's ProductKey enum; validation refuses any other, listing them).
+ */
 export const addProductIntent: EnvironmentAction<unknown> = async (ctx, env, as, input) => {
   assertCanOnEnvironment(ctx, "project:add-product-intent", env);
   const parsed = addProductIntentInput.safeParse(input, { reportInput: true });
@@ -114,7 +127,12 @@ export const addProductIntent: EnvironmentAction<unknown> = async (ctx, env, as,
   return ok(env);
 };
 
-/** Marks a product's onboarding complete (creating the intent if needed). Any member may do it. */
+/**
+ * Marks a product's onboarding complete (creating the intent if needed):
+ * onboardingCompletedAt = now on every completion, as PostHog records it;
+ * `hasCompletedOnboardingFor` (a setting) is left alone, as PostHog leaves it.
+ * Any member may do it.
+ */
 export const completeProductOnboarding: EnvironmentAction<unknown> = async (ctx, env, as, input) => {
   assertCanOnEnvironment(ctx, "project:complete-onboarding", env);
   const parsed = completeOnboardingInput.safeParse(input, { reportInput: true });
@@ -143,12 +161,27 @@ export function assertMayChangeSettings(ctx: Context, env: Environment, patch: R
 export const touchesSettings = (patch: Record<string, unknown>): boolean => touchedSettings(patch).length > 0;
 
 /**
+ * A primaryDashboard that is not a dashboard of this environment (PostHog:
+ * "Dashboard does not belong to this team."): NOT_FOUND on the field, as
+ * for any id inside an input that does not resolve.
+ */
+async function primaryDashboardErrors(ctx: Context, env: Environment, as: LogAs, patch: Record<string, unknown>): Promise<UserError[]> {
+  const id = patch.primaryDashboard;
+  if (typeof id !== "number") return [];
+  const dashboard = await ctx.loaders.dashboardById.load(id);
+  if (dashboard && dashboard.environmentId === env.id) return [];
+  const where = as.scope === "Project" ? "project" : "environment";
+  return [userError(["primaryDashboard"], `No dashboard ${id} in this ${where}.`, "NOT_FOUND")];
+}
+
+/**
  * Validated patch, authorized (assertMayChangeSettings) → one transaction:
  * applies settings (merging where PostHog merges) to the locked, current
  * row, keeps the conversations token rules, logs one entry. `extra` carries
  * the non-setting columns (name, ...), already validated. `hooks.beforeWrite`
  * runs first in the transaction (a project's own columns) and answers the
- * changes it made, for the entry.
+ * changes it made, for the entry. A primaryDashboard must be one of the
+ * environment's dashboards (checked first, nothing written otherwise).
  */
 export async function updateEnvironmentSettings(
   ctx: Context,
@@ -159,6 +192,8 @@ export async function updateEnvironmentSettings(
   hooks: { beforeWrite?: (tx: Tx) => Promise<FieldChange[]> } = {},
 ): Promise<Outcome<Environment>> {
   // (Writing conversationsSettings.widget_public_token directly is refused by its validation.)
+  const dashboardErrors = await primaryDashboardErrors(ctx, env, as, patch);
+  if (dashboardErrors.length) return refused(...dashboardErrors);
   return refusedOnRollback(() =>
     ctx.prisma.$transaction(async (tx) => {
       // The project's part first: it locks the project row before this locks the environment (the lock order of src/db/row-locks.ts).

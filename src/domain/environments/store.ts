@@ -158,7 +158,9 @@ export async function markEnvironmentDeleted(tx: Tx, id: number): Promise<string
  * Get-or-create the intent for (environment, product) and count `context` in
  * its contexts, in one statement: concurrent first intents for one product
  * meet in the unique index and each adds its count (ON CONFLICT DO UPDATE),
- * so none fails and no increment is lost.
+ * so none fails and no increment is lost. `completed` sets
+ * onboardingCompletedAt to now, on every completion (PostHog's
+ * ProductIntent.register with is_onboarding); otherwise it is kept.
  */
 export async function registerIntent(
   tx: Tx,
@@ -177,7 +179,7 @@ export async function registerIntent(
     VALUES (${environmentId}::int, ${productType}::text, ${counted}, ${completedAt}, now())
     ON CONFLICT ("environmentId", "productType") DO UPDATE SET
       contexts = ${increment},
-      "onboardingCompletedAt" = coalesce(i."onboardingCompletedAt", EXCLUDED."onboardingCompletedAt"),
+      "onboardingCompletedAt" = coalesce(EXCLUDED."onboardingCompletedAt", i."onboardingCompletedAt"),
       "updatedAt" = now()
     RETURNING "productType"`;
   return intent;

@@ -22,19 +22,33 @@ export function adminOnlySettings(patch: Record<string, unknown>): string[] {
 const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === "object" && !Array.isArray(value);
 
 /**
+ * A sent object merged into a stored one: sent keys win, unsent ones are
+ * kept. "nested" (PostHog's session_replay_config) also merges a sent object
+ * into a stored object under the same key, one level deep; any other value
+ * under a key replaces. A stored value that is not an object is replaced.
+ */
+export function mergeSettingObject(stored: unknown, sent: Record<string, unknown>, depth: "keys" | "nested"): Record<string, unknown> {
+  if (!isObject(stored)) return sent;
+  const merged: Record<string, unknown> = { ...stored, ...sent };
+  if (depth === "nested") {
+    for (const [key, value] of Object.entries(sent)) {
+      const before = stored[key];
+      if (isObject(before) && isObject(value)) merged[key] = { ...before, ...value };
+    }
+  }
+  return merged;
+}
+
+/**
  * Applies a validated patch to stored settings: merge-type objects are merged
- * key by key; everything else replaces. Returns the new stored settings.
+ * (mergeSettingObject); everything else, and null, replaces. Returns the new
+ * stored settings.
  */
 export function applySettingsPatch(current: StoredSettings, patch: Record<string, unknown>): StoredSettings {
   const next: StoredSettings = { ...current };
   for (const setting of touchedSettings(patch)) {
     const value = patch[setting.key];
-    if (setting.merge && isObject(value)) {
-      const stored = current[setting.key];
-      next[setting.key] = { ...(isObject(stored) ? stored : {}), ...value };
-    } else {
-      next[setting.key] = value;
-    }
+    next[setting.key] = setting.merge && isObject(value) ? mergeSettingObject(current[setting.key], value, setting.merge) : value;
   }
   return next;
 }

@@ -5,6 +5,22 @@
 // a setting is added in exactly one place.
 import { z } from "zod";
 import { CURRENCY_CODES } from "./currencies.js";
+import {
+  conversationsSettingsSchema,
+  customerAnalyticsConfigSchema,
+  errorsToIgnoreSchema,
+  logsSettingsSchema,
+  marketingAnalyticsConfigSchema,
+  maskingConfigSchema,
+  modifiersSchema,
+  networkPayloadCaptureSchema,
+  pathCleaningFiltersSchema,
+  revenueAnalyticsConfigSchema,
+  sessionReplayConfigSchema,
+  testAccountFiltersSchema,
+  triggerGroupsSchema,
+  workflowsConfigSchema,
+} from "./json-shapes.js";
 
 export type SettingKind = "boolean" | "int" | "string" | "stringList" | "json" | "enum";
 
@@ -30,8 +46,12 @@ export interface SettingDef {
   schema: z.ZodType;
   /** Writable by any member; otherwise admins only (level ≥ 8). */
   memberWritable?: boolean;
-  /** JSON objects merged into the stored value instead of replacing it. */
-  merge?: boolean;
+  /**
+   * JSON objects merged into the stored value instead of replacing it: "keys"
+   * merges the sent top-level keys (unsent ones kept); "nested" also merges a
+   * sent object into a stored object under the same key, one level deep.
+   */
+  merge?: "keys" | "nested";
   /** Only on Environment (not on Project). */
   environmentOnly?: boolean;
 }
@@ -117,9 +137,13 @@ export const sampleRateSchema = z
   .regex(/^(0(\.\d{1,2})?|1(\.0{1,2})?|\.\d{1,2})$/, 'Must be a decimal from 0 to 1 with at most two decimal places, e.g. "0.25".')
   .transform((s) => Number(s).toFixed(2));
 
+/** {id, key} or {id, key, variant}; a numeric string id is normalized to an integer, as PostHog does. */
 export const linkedFlagSchema = z.strictObject(
   {
-    id: z.number().int().positive(),
+    id: z.preprocess(
+      (id) => (typeof id === "string" && /^-?\d+$/.test(id) ? Number(id) : id),
+      z.number({ error: "Must provide an integer 'id'." }).int("Must provide an integer 'id'."),
+    ),
     key: z.string().min(1).max(400),
     variant: z.string().max(400).nullable().optional(),
   },
@@ -132,18 +156,6 @@ export const logsKeyListSchema = z
   .min(1, "Give at least one key.")
   .max(10, "Give at most 10 keys.")
   .refine((keys) => new Set(keys).size === keys.length, "Keys must be unique.");
-
-/** Conversations settings as clients may write them: a JSON object without the widget token, which only the API sets. */
-export const conversationsSettingsSchema = z.record(z.string(), z.json(), { error: "Must be a JSON object." }).superRefine((value, ctx) => {
-  if ("widget_public_token" in value) {
-    ctx.addIssue({
-      code: "custom",
-      path: ["widget_public_token"],
-      message:
-        "The widget token is set by generateProjectConversationsPublicToken (or by turning conversationsEnabled on), not written directly.",
-    });
-  }
-});
 
 export const LOGS_DEFAULTS = {
   logsDistinctIdAttributeKeys: ["posthogDistinctId"],
@@ -217,29 +229,50 @@ export const SETTINGS: SettingDef[] = [
     default: false,
     memberWritable: true,
   }),
-  jsonList("testAccountFilters", "Property filters that identify internal and test accounts.", { nullable: false, default: [] }),
+  jsonList(
+    "testAccountFilters",
+    "Property filters that identify internal and test accounts: a list of PostHog property filters ({key, type, operator, value}).",
+    { nullable: false, default: [], schema: testAccountFiltersSchema },
+  ),
   bool("testAccountFiltersDefaultChecked", "Whether new insights filter out test accounts by default."),
-  jsonList("pathCleaningFilters", "Regex rules that normalize URL paths in path analyses."),
+  jsonList(
+    "pathCleaningFilters",
+    "Rules {regex, alias} that normalize URL paths in path analyses: each regex must compile under re2, and the alias may refer only to its groups (\\1).",
+    { schema: pathCleaningFiltersSchema },
+  ),
   bool("isDemo", "Whether this holds generated demo data.", { nullable: false, default: false }),
   def("string", "timezone", "The IANA time zone dates are shown and bucketed in (default UTC).", timezoneSchema, {
     nullable: false,
     default: "UTC",
   }),
-  jsonList("dataAttributes", "HTML data attributes the toolbar uses to identify elements.", { nullable: false, default: ["data-attr"] }),
+  jsonList(
+    "dataAttributes",
+    "HTML data attributes the toolbar uses to identify elements. A JSON list; its entries are not checked (PostHog accepts any JSON here).",
+    { nullable: false, default: ["data-attr"] },
+  ),
   def(
     "stringList",
     "personDisplayNameProperties",
     "Person properties used, in order, as a person's display name (each ≤400 characters).",
     z.array(z.string().min(1).max(400, "Each property must be at most 400 characters.")),
   ),
-  jsonObject("correlationConfig", "Properties and events excluded from correlation analyses."),
+  jsonObject(
+    "correlationConfig",
+    "Properties and events excluded from correlation analyses. A JSON object; its keys are not checked (PostHog accepts any JSON here).",
+  ),
   bool("autocaptureOptOut", "Whether autocapture is turned off."),
   bool("autocaptureExceptionsOptIn", "Whether exceptions are captured automatically. Any member may set it.", { memberWritable: true }),
   bool("autocaptureWebVitalsOptIn", "Whether web vitals are captured automatically. Any member may set it.", { memberWritable: true }),
-  json("autocaptureWebVitalsAllowedMetrics", 'Which web vitals are captured (e.g. ["LCP", "CLS"]). Any member may set it.', {
-    memberWritable: true,
-  }),
-  json("autocaptureExceptionsErrorsToIgnore", "Exception messages to ignore when capturing automatically."),
+  json(
+    "autocaptureWebVitalsAllowedMetrics",
+    'Which web vitals are captured (e.g. ["LCP", "CLS"]). Any JSON (PostHog does not check it). Any member may set it.',
+    { memberWritable: true },
+  ),
+  json(
+    "autocaptureExceptionsErrorsToIgnore",
+    "Exception messages to ignore when capturing automatically: a list of strings, at most 300 characters as JSON altogether.",
+    { schema: errorsToIgnoreSchema },
+  ),
   bool("captureConsoleLogOptIn", "Whether console logs are captured with recordings."),
   bool("capturePerformanceOptIn", "Whether network performance is captured with recordings."),
   bool("sessionRecordingOptIn", "Whether session recording is on. Any member may set it.", {
@@ -260,35 +293,71 @@ export const SETTINGS: SettingDef[] = [
     z.number().int().min(0, "Must be at least 0.").max(30000, "Must be at most 30000 (30 s)."),
   ),
   def("json", "sessionRecordingLinkedFlag", "The feature flag that gates recording: {id, key} or {id, key, variant}.", linkedFlagSchema),
-  jsonObject("sessionRecordingNetworkPayloadCaptureConfig", "Whether request/response headers and bodies are captured."),
-  jsonObject("sessionRecordingMaskingConfig", "What recordings mask (inputs, text, images)."),
-  jsonList("sessionRecordingUrlTriggerConfig", "URL patterns that start a recording."),
-  jsonList("sessionRecordingUrlBlocklistConfig", "URL patterns that pause a recording."),
+  jsonObject(
+    "sessionRecordingNetworkPayloadCaptureConfig",
+    "Whether request/response headers and bodies are captured: an object with only the keys recordHeaders and recordBody.",
+    { schema: networkPayloadCaptureSchema },
+  ),
+  jsonObject(
+    "sessionRecordingMaskingConfig",
+    "What recordings mask: {maskAllInputs (boolean), maskTextSelector, blockSelector (CSS selectors)}, no other keys.",
+    { schema: maskingConfigSchema },
+  ),
+  jsonList(
+    "sessionRecordingUrlTriggerConfig",
+    "URL patterns that start a recording. A JSON list; its entries are not checked (PostHog accepts any JSON entries).",
+  ),
+  jsonList(
+    "sessionRecordingUrlBlocklistConfig",
+    "URL patterns that pause a recording. A JSON list; its entries are not checked (PostHog accepts any JSON entries).",
+  ),
   def("stringList", "sessionRecordingEventTriggerConfig", "Event names that start a recording.", z.array(z.string().min(1).max(400))),
   enumDef("sessionRecordingTriggerMatchTypeConfig", "Whether all or any recording triggers must match.", MATCH_TYPE),
-  json("sessionRecordingTriggerGroups", "Groups of recording triggers with their own sampling."),
+  json(
+    "sessionRecordingTriggerGroups",
+    "Groups of recording triggers with their own sampling: {version: 2, groups: [{id, name?, sampleRate (0–1), minDurationMs? (0–30000), " +
+      "conditions: {matchType: any|all, events?, urls? [{url (regex), matching: regex}], flag?, properties?}}], fallbackSampleRate?}.",
+    { schema: triggerGroupsSchema },
+  ),
   enumDef("sessionRecordingRetentionPeriod", "How long recordings are kept.", RETENTION, { nullable: false, default: "30d" }),
   jsonObject(
     "sessionReplayConfig",
-    "Session replay options (e.g. {record_canvas, ai_config}). Written keys are merged into the stored object.",
-    { merge: true },
+    "Session replay options: {record_canvas, ai_config: {opt_in, included_event_properties, preferred_events, excluded_events, " +
+      "important_user_properties}}. Written keys are merged into the stored object, an object under a key one level deep " +
+      "(sending {ai_config: {opt_in}} keeps the other ai_config keys); null clears the whole config.",
+    { merge: "nested", schema: sessionReplayConfigSchema },
   ),
-  jsonObject("surveyConfig", "Survey appearance defaults. Written keys are merged into the stored object.", { merge: true }),
+  jsonObject(
+    "surveyConfig",
+    "Survey appearance defaults. A JSON object whose keys are not checked (PostHog accepts any). Written keys are merged into the stored object.",
+    { merge: "keys" },
+  ),
   bool("accessControl", "Whether access to this project is restricted (legacy access control).", { nullable: false, default: false }),
   enumDef("weekStartDay", "The first day of the week; null means the locale's default.", WEEK_START),
-  def("int", "primaryDashboard", "PostHog id of the dashboard shown first. Any member may set it.", z.number().int().positive(), {
-    memberWritable: true,
-  }),
+  def(
+    "int",
+    "primaryDashboard",
+    "PostHog id of the dashboard shown first: a dashboard of this project (environment). Any member may set it.",
+    z.number().int().positive(),
+    {
+      memberWritable: true,
+    },
+  ),
   def("stringList", "liveEventsColumns", "Columns shown in the live events view.", z.array(z.string().min(1).max(400))),
   def("stringList", "recordingDomains", "Domains recordings are accepted from (same rules as appUrls).", urlListSchema),
   bool("injectWebApps", "Whether site apps are injected into pages."),
-  jsonObject("extraSettings", "Miscellaneous settings."),
-  jsonObject("modifiers", "HogQL query modifiers overriding the defaults. Written keys are merged into the stored object.", {
-    merge: true,
-  }),
-  jsonObject("hasCompletedOnboardingFor", "Which products' onboarding is complete: {product_key: boolean}. Any member may set it.", {
-    memberWritable: true,
-  }),
+  jsonObject("extraSettings", "Miscellaneous settings. A JSON object whose keys are not checked (PostHog accepts any JSON here)."),
+  jsonObject(
+    "modifiers",
+    "HogQL query modifiers overriding the defaults: only PostHog's modifier keys with their types (e.g. bounceRateDurationSeconds, " +
+      "1–120; personsOnEventsMode, one of its modes). Written keys are merged into the stored object.",
+    { merge: "keys", schema: modifiersSchema },
+  ),
+  jsonObject(
+    "hasCompletedOnboardingFor",
+    "Which products' onboarding is complete: {product_key: boolean}. Not checked further (PostHog accepts any JSON). Any member may set it.",
+    { memberWritable: true },
+  ),
   bool("surveysOptIn", "Whether surveys are on. Any member may set it.", { memberWritable: true }),
   bool("heatmapsOptIn", "Whether heatmap data is captured."),
   bool("flagsPersistenceDefault", "Whether new feature flags persist across authentication by default."),
@@ -297,31 +366,48 @@ export const SETTINGS: SettingDef[] = [
   bool("conversationsEnabled", "Whether the conversations (support) product is on. Turning it on creates a widget token; off clears it."),
   jsonObject(
     "conversationsSettings",
-    "Conversations widget settings. Written keys are merged; `widget_public_token` is set only by generateProjectConversationsPublicToken.",
-    { merge: true, schema: conversationsSettingsSchema },
+    "Conversations widget settings. Written keys are merged; `widget_public_token` is set only by generateProjectConversationsPublicToken " +
+      "and the Slack/Teams/email connection keys only by their integrations; widget_domains are URLs (blank entries dropped, " +
+      "at most 5 `*` per host).",
+    { merge: "keys", schema: conversationsSettingsSchema },
   ),
-  jsonObject("logsSettings", "Logs product settings."),
+  jsonObject("logsSettings", "Logs product settings: retention_days is 14 or 30; other keys are not checked.", {
+    schema: logsSettingsSchema,
+  }),
   bool("proactiveTasksEnabled", "Whether PostHog may suggest tasks proactively."),
-  jsonObject("revenueAnalyticsConfig", "Revenue analytics: {base_currency, events, goals, filter_test_accounts}.", {
-    nullable: false,
-    default: { base_currency: "USD", events: [], goals: [], filter_test_accounts: false },
-  }),
-  jsonObject("marketingAnalyticsConfig", "Marketing analytics: sources, conversion goals, attribution window and mode, mappings.", {
-    nullable: false,
-    default: {
-      sources_map: {},
-      conversion_goals: [],
-      attribution_window_days: 90,
-      attribution_mode: "last_touch",
-      campaign_name_mappings: {},
-      custom_source_mappings: {},
-      campaign_field_preferences: {},
+  jsonObject(
+    "revenueAnalyticsConfig",
+    "Revenue analytics: {base_currency, events: [{eventName, revenueProperty, ...}], goals, filter_test_accounts}, no other keys.",
+    {
+      schema: revenueAnalyticsConfigSchema,
+      nullable: false,
+      default: { base_currency: "USD", events: [], goals: [], filter_test_accounts: false },
     },
-  }),
+  ),
+  jsonObject(
+    "marketingAnalyticsConfig",
+    "Marketing analytics: sources_map, conversion_goals [{kind, name, ...}], attribution_window_days (1–90), attribution_mode " +
+      "(first_touch|last_touch), campaign_name_mappings, custom_source_mappings, campaign_field_preferences; no other keys.",
+    {
+      schema: marketingAnalyticsConfigSchema,
+      nullable: false,
+      default: {
+        sources_map: {},
+        conversion_goals: [],
+        attribution_window_days: 90,
+        attribution_mode: "last_touch",
+        campaign_name_mappings: {},
+        custom_source_mappings: {},
+        campaign_field_preferences: {},
+      },
+    },
+  ),
   jsonObject(
     "customerAnalyticsConfig",
-    "Customer analytics: the activity, signup, subscription and payment events and the account group type.",
+    "Customer analytics: the activity, signup, subscription and payment events (any JSON) and account_group_type_index (0–4 or null); " +
+      "no other keys.",
     {
+      schema: customerAnalyticsConfigSchema,
       nullable: false,
       default: {
         activity_event: null,
@@ -333,10 +419,15 @@ export const SETTINGS: SettingDef[] = [
       },
     },
   ),
-  jsonObject("workflowsConfig", "Workflows options, e.g. {capture_workflows_engagement_events}.", {
-    nullable: false,
-    default: { capture_workflows_engagement_events: false },
-  }),
+  jsonObject(
+    "workflowsConfig",
+    "Workflows options: {capture_workflows_engagement_events (boolean), email_tracking_consent_mode (off|opt_out|opt_in)}.",
+    {
+      schema: workflowsConfigSchema,
+      nullable: false,
+      default: { capture_workflows_engagement_events: false },
+    },
+  ),
   enumDef("baseCurrency", "The currency revenue is shown in (ISO 4217; default USD).", CURRENCY, { nullable: false, default: "USD" }),
   bool("captureDeadClicks", "Whether dead clicks are captured."),
   enumDef("cookielessServerHashMode", "How cookieless tracking hashes visitors.", COOKIELESS),
@@ -346,7 +437,11 @@ export const SETTINGS: SettingDef[] = [
   bool("defaultEvaluationContextsEnabled", "Whether new flags get the default evaluation contexts."),
   bool("requireEvaluationContexts", "Whether flags must declare evaluation contexts."),
   def("int", "defaultDataTheme", "The default color theme of charts.", z.number().int()),
-  jsonObject("onboardingTasks", "Progress of the onboarding checklist. Any member may set it.", { memberWritable: true }),
+  jsonObject(
+    "onboardingTasks",
+    "Progress of the onboarding checklist. A JSON object whose keys are not checked (PostHog accepts any JSON). Any member may set it.",
+    { memberWritable: true },
+  ),
   bool("webAnalyticsPreAggregatedTablesEnabled", "Whether web analytics reads pre-aggregated tables."),
   def(
     "string",

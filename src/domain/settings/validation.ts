@@ -77,3 +77,16 @@ function fieldSchema(setting: SettingDef): z.ZodType {
 
 /** A zod object over every setting (all optional), for composing into update inputs. */
 export const settingsPatchShape: Record<string, z.ZodType> = Object.fromEntries(SETTINGS.map((s) => [s.key, fieldSchema(s)]));
+
+/**
+ * The settings of a create input: as settingsPatchShape, but a
+ * primaryDashboard is refused (PostHog: "Primary dashboard cannot be set on
+ * project creation."): a new project or environment has no dashboards yet.
+ */
+export const settingsCreateShape: Record<string, z.ZodType> = {
+  ...settingsPatchShape,
+  primaryDashboard: z
+    .unknown()
+    .refine((v) => v === undefined || v === null, "A primary dashboard cannot be set on creation: set it once the dashboard exists.")
+    .optional(),
+};
