@@ -19,8 +19,10 @@ import { helpers, MASKED_SECRET, MembershipLevel, projectGid, sleep, USER_ERRORS
 import { ACTIVITY_CREATED, subscribe, type Subscription } from "./sse.js";
 
 const UPDATE = `mutation($input: UpdateProjectInput!) { updateProject(input: $input) { project { databaseId } ${USER_ERRORS} } }`;
-const UPDATE_ENV = `mutation($input: UpdateEnvironmentInput!) { updateEnvironment(input: $input) { environment { databaseId } ${USER_ERRORS} } }`;
-const ROTATE = `mutation($input: RotateProjectSecretTokenInput!) { rotateProjectSecretToken(input: $input) { project { databaseId } ${USER_ERRORS} } }`;
+const UPDATE_ENV = `mutation($input: UpdateEnvironmentInput!) { updateEnvironment(input: $input) { environment { databaseId }
+  ${USER_ERRORS} } }`;
+const ROTATE = `mutation($input: RotateProjectSecretTokenInput!) { rotateProjectSecretToken(input: $input) { project { databaseId }
+  ${USER_ERRORS} } }`;
 const DELETE = `mutation($input: DeleteProjectInput!) { deleteProject(input: $input) { project { databaseId } ${USER_ERRORS} } }`;
 
 const onPostgres = process.env.TEST_DB === "postgres";
@@ -169,16 +171,14 @@ describe.skipIf(onPostgres)("Subscription.activityCreated (one process)", () => 
 
   it("answers FORBIDDEN without project:read, NOT_FOUND for another organization's project, UNAUTHENTICATED without a key", async () => {
     const p = await h.project();
-    const { key: noProjectScope } = await h.userAt(MembershipLevel.ADMIN, t.org.id, ["organization:read", "annotation:read"]);
+    const { key: noProjectScope } = await h.userAt(MembershipLevel.ADMIN, ["organization:read", "annotation:read"]);
     const forbidden = await subscribeTo(p.project.id, noProjectScope);
     const refusal = await forbidden.next();
     expect(refusal.event).toBe("next");
     expect(errorOf(refusal.data).extensions.code).toBe("FORBIDDEN");
     expect((await forbidden.next()).event).toBe("complete");
 
-    const stranger = await t.fixtures.user();
-    const otherOrg = await t.fixtures.organization(undefined, [{ userId: stranger.id, level: MembershipLevel.OWNER }]);
-    const theirs = await h.project({}, h.uniqueName(), otherOrg.id);
+    const theirs = await (await h.seed.ownerWithOrg()).createProject(h.uniqueName());
     for (const id of [theirs.project.id, projectGid(theirs.project.id), 99_999_999, "not-an-id"]) {
       const notFound = await subscribeTo(id);
       expect(errorOf((await notFound.next()).data).extensions.code).toBe("NOT_FOUND");

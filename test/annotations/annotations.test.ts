@@ -1,31 +1,31 @@
 import { describe, expect, it } from "vitest";
 import { setupTestApp } from "../helpers/app.js";
-import { MembershipLevel } from "../../src/auth/levels.js";
+import { initSeed } from "../helpers/scenarios.js";
+import { helpers } from "../projects/support.js";
 import { encodeId } from "../../src/domain/ids.js";
 import { insertProject } from "../../src/domain/projects/store.js";
-import { insertEnvironment } from "../../src/domain/environments/store.js";
 import type { Annotation, Prisma } from "../../src/generated/prisma/client.js";
 
 const t = await setupTestApp();
 const prisma = t.db.prisma;
+const { ok } = helpers(t);
+const seed = initSeed(t);
 
-const owner = await prisma.user.findUniqueOrThrow({ where: { id: t.owner.id } });
+const owner = seed.home.owner.user;
 
 // A plain member (level 1) of the test organization: members read and write annotations.
-const member = await t.fixtures.user();
-await prisma.organizationMembership.create({ data: { organizationId: t.org.id, userId: member.id, level: MembershipLevel.MEMBER } });
-const memberKey = await t.fixtures.key(member.id);
+const { user: member, key: memberKey } = await seed.home.member();
 
 // Two projects of the test organization.
-const projA = (await insertProject(prisma, t.org.id, "Annotations A")).project;
-const projB = (await insertProject(prisma, t.org.id, "Annotations B")).project;
-const stagingA = await insertEnvironment(prisma, projA, "Staging A");
+const projA = (await seed.home.createProject("Annotations A")).project;
+const projB = (await seed.home.createProject("Annotations B")).project;
+const stagingA = await seed.home.createEnvironment(projA, "Staging A");
 
-// Another organization the owner does not belong to.
-const stranger = await t.fixtures.user();
-const otherOrg = await t.fixtures.organization(undefined, [{ userId: stranger.id, level: MembershipLevel.OWNER }]);
-const projX = (await insertProject(prisma, otherOrg.id, "Elsewhere")).project;
-const strangerKey = await t.fixtures.key(stranger.id);
+// Another organization the owner does not belong to, with a project.
+const {
+  project: projX,
+  owner: { key: strangerKey },
+} = await seed.ownerWithProject("Elsewhere");
 
 const dashboardA = await prisma.dashboard.create({ data: { environmentId: projA.id, name: "Dash A" } });
 const insightA = await prisma.insight.create({
@@ -37,12 +37,6 @@ const dashboardB = await prisma.dashboard.create({ data: { environmentId: projB.
 const gid = (id: number) => encodeId("Annotation", id);
 const projectGid = (id: number) => encodeId("Project", id);
 const envGid = (id: number) => encodeId("Environment", id);
-
-async function ok<T = any>(query: string, variables?: Record<string, unknown>, key?: string) {
-  const res = await t.gql<T>(query, variables, key ? { key } : undefined);
-  expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
-  return res.data as any;
-}
 
 function make(env: { id: number; organizationId: string }, data: Partial<Prisma.AnnotationUncheckedCreateInput> = {}): Promise<Annotation> {
   return prisma.annotation.create({
@@ -57,23 +51,28 @@ const next = () => {
   return n;
 };
 async function freshProject(orgId?: string) {
-  const org = orgId ?? (await t.fixtures.organization(undefined, [{ userId: t.owner.id, level: MembershipLevel.OWNER }])).id;
+  const org = orgId ?? (await seed.home.owner.createOrg()).org.id;
   return (await insertProject(prisma, org, `Fresh ${process.pid}-${next()}`)).project;
 }
 
 const counts = async () => ({ annotations: await prisma.annotation.count(), activity: await prisma.activityLog.count() });
 
-const FIELDS = `id databaseId content dateMarker creationType scope dashboardItem dashboardId dashboardName insightShortId insightName insightDerivedName
-  createdBy { email } createdAt updatedAt deleted environment { databaseId } project { databaseId }`;
+const FIELDS = `id databaseId content dateMarker creationType scope dashboardItem dashboardId dashboardName insightShortId insightName
+  insightDerivedName createdBy { email } createdAt updatedAt deleted environment { databaseId } project { databaseId }`;
 const LIST = `query($id: ID!, $search: String, $scope: AnnotationScope, $dateFrom: DateTime, $dateTo: DateTime) {
-  project(id: $id) { annotations(first: 50, search: $search, scope: $scope, dateFrom: $dateFrom, dateTo: $dateTo) { totalCount nodes { databaseId content } } } }`;
+  project(id: $id) { annotations(first: 50, search: $search, scope: $scope, dateFrom: $dateFrom, dateTo: $dateTo) {
+    totalCount nodes { databaseId content } } } }`;
 const ENV_LIST = `query($id: ID!) { environment(id: $id) { annotations(first: 50) { totalCount nodes { databaseId content } } } }`;
 const GET = `query($id: ID!) { annotation(id: $id) { ${FIELDS} } }`;
 const NODE = `query($id: ID!) { node(id: $id) { id ... on Annotation { content } } }`;
-const CREATE = `mutation($input: CreateAnnotationInput!) { createAnnotation(input: $input) { annotation { ${FIELDS} } userErrors { field message code } } }`;
-const UPDATE = `mutation($input: UpdateAnnotationInput!) { updateAnnotation(input: $input) { annotation { ${FIELDS} } userErrors { field message code } } }`;
-const DELETE = `mutation($input: DeleteAnnotationInput!) { deleteAnnotation(input: $input) { annotation { databaseId deleted } userErrors { field message code } } }`;
-const RESTORE = `mutation($input: RestoreAnnotationInput!) { restoreAnnotation(input: $input) { annotation { databaseId deleted content } userErrors { field message code } } }`;
+const CREATE = `mutation($input: CreateAnnotationInput!) { createAnnotation(input: $input) { annotation { ${FIELDS} }
+  userErrors { field message code } } }`;
+const UPDATE = `mutation($input: UpdateAnnotationInput!) { updateAnnotation(input: $input) { annotation { ${FIELDS} }
+  userErrors { field message code } } }`;
+const DELETE = `mutation($input: DeleteAnnotationInput!) { deleteAnnotation(input: $input) { annotation { databaseId deleted }
+  userErrors { field message code } } }`;
+const RESTORE = `mutation($input: RestoreAnnotationInput!) { restoreAnnotation(input: $input) { annotation { databaseId deleted content }
+  userErrors { field message code } } }`;
 
 async function listContents(projectId: number, filters: Record<string, unknown> = {}, key?: string): Promise<string[]> {
   const data = await ok(LIST, { id: String(projectId), ...filters }, key);
@@ -96,7 +95,8 @@ describe("reading annotations", () => {
   it("pages with first/after and counts the whole list", async () => {
     const p = await freshProject();
     for (let i = 1; i <= 5; i += 1) await make(p, { content: `page ${i}`, dateMarker: new Date(`2026-01-0${i}T00:00:00Z`) });
-    const q = `query($id: ID!, $after: String) { project(id: $id) { annotations(first: 2, after: $after) { totalCount pageInfo { hasNextPage endCursor } nodes { content } } } }`;
+    const q = `query($id: ID!, $after: String) { project(id: $id) { annotations(first: 2, after: $after) { totalCount pageInfo {
+      hasNextPage endCursor } nodes { content } } } }`;
     const first = (await ok(q, { id: String(p.id) })).project.annotations;
     expect(first.totalCount).toBe(5);
     expect(first.nodes.map((a: { content: string }) => a.content)).toEqual(["page 5", "page 4"]);
@@ -161,7 +161,7 @@ describe("reading annotations", () => {
     const other = await ok(LIST, { id: String(projX.id), search: tag }, strangerKey);
     expect(other.project.annotations.nodes.map((a: { databaseId: number }) => a.databaseId)).toEqual([foreignOrgWide.id]);
     // A key limited to p2 sees it in p2's list and by id (any member of the organization), but not its environment.
-    const limited = await t.fixtures.key(t.owner.id, ["annotation:read", "project:read"], { scopedTeams: [p2.id] });
+    const limited = await seed.home.scopedKey(["annotation:read", "project:read"], { projects: [p2.id] });
     expect(await listContents(p2.id, { search: tag }, limited)).toEqual([`org-wide ${tag}`]);
     const got = await ok(GET, { id: gid(orgWide.id) }, limited);
     expect(got.annotation).toMatchObject({ content: `org-wide ${tag}`, scope: "ORGANIZATION", environment: null, project: null });
@@ -236,7 +236,7 @@ describe("reading annotations", () => {
 
   it("answers FORBIDDEN when the key lacks annotation:read", async () => {
     const a = await make(projA, { content: "secret" });
-    const key = await t.fixtures.key(t.owner.id, ["project:read", "organization:read"]);
+    const key = await seed.home.scopedKey(["project:read", "organization:read"]);
     for (const [query, variables] of [
       [GET, { id: gid(a.id) }],
       [NODE, { id: gid(a.id) }],
@@ -405,7 +405,7 @@ describe("createAnnotation", () => {
       const res = await t.gql(CREATE, { input: { environmentId, content: "nope" } });
       expect(res.errors?.[0].extensions?.code, environmentId).toBe("NOT_FOUND");
     }
-    const readOnly = await t.fixtures.key(t.owner.id, ["annotation:read", "project:read"]);
+    const readOnly = await seed.home.scopedKey(["annotation:read", "project:read"]);
     const res = await t.gql(CREATE, { input: { environmentId: String(projA.id), content: "nope" } }, { key: readOnly });
     expect(res.errors?.[0].extensions?.code).toBe("FORBIDDEN");
     expect(await counts()).toEqual(before);
@@ -544,7 +544,7 @@ describe("deleteAnnotation and restoreAnnotation", () => {
 
   it("answers FORBIDDEN without annotation:write", async () => {
     const a = await make(projA, { content: "protected" });
-    const key = await t.fixtures.key(t.owner.id, ["annotation:read"]);
+    const key = await seed.home.scopedKey(["annotation:read"]);
     for (const [query, input] of [
       [DELETE, { id: gid(a.id) }],
       [RESTORE, { id: gid(a.id) }],
@@ -556,15 +556,16 @@ describe("deleteAnnotation and restoreAnnotation", () => {
 });
 
 describe("N+1", () => {
-  const QUERY = `{ viewer { organizations(first: 10) { nodes { projects(first: 10) { nodes { annotations(first: 5) { nodes { content createdBy { email } dashboardName insightName } } } } } } } }`;
+  const QUERY = `{ viewer { organizations(first: 10) { nodes { projects(first: 10) { nodes { annotations(first: 5) { nodes {
+    content createdBy { email } dashboardName insightName } } } } } } } }`;
 
   /** A user in `orgCount` organizations of `projectCount` projects, each with annotations pointing at a dashboard and an insight. */
   async function userWith(orgCount: number, projectCount: number): Promise<string> {
-    const user = await t.fixtures.user();
+    const viewer = await seed.createOwner();
     for (let o = 0; o < orgCount; o += 1) {
-      const org = await t.fixtures.organization(undefined, [{ userId: user.id, level: MembershipLevel.OWNER }]);
+      const org = await viewer.createOrg();
       for (let p = 0; p < projectCount; p += 1) {
-        const { project } = await insertProject(prisma, org.id, `N1 ${o}-${p}`);
+        const { project } = await org.createProject(`N1 ${o}-${p}`);
         const author = await t.fixtures.user();
         const dashboard = await prisma.dashboard.create({ data: { environmentId: project.id, name: `Dash ${o}-${p}` } });
         const insight = await prisma.insight.create({
@@ -573,7 +574,7 @@ describe("N+1", () => {
         for (let i = 0; i < 3; i += 1) {
           await make(project, {
             content: `n1 ${o}-${p}-${i}`,
-            createdById: i === 0 ? user.id : author.id,
+            createdById: i === 0 ? viewer.user.id : author.id,
             dashboardId: dashboard.id,
             dashboardItemId: insight.id,
             dateMarker: new Date(Date.UTC(2026, 0, i + 1)),
@@ -589,7 +590,7 @@ describe("N+1", () => {
           });
       }
     }
-    return t.fixtures.key(user.id);
+    return viewer.key;
   }
 
   async function run(key: string, orgs: number, projects: number) {

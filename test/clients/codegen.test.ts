@@ -11,6 +11,7 @@ import { getOperationAST, parse } from "graphql";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { GENERATED_DIR, MANIFEST_PATH, ROOT, generateExamples } from "../../examples/generate.js";
 import { setupTestApp } from "../helpers/app.js";
+import { expectUserErrors } from "../projects/support.js";
 import { insertProject } from "../../src/domain/projects/store.js";
 import { insertEnvironment } from "../../src/domain/environments/store.js";
 import { encodeId } from "../../src/domain/ids.js";
@@ -171,7 +172,7 @@ describe("the typed client against the API", () => {
 
     const intent = await client.addProductIntent({
       id,
-      productType: "session_replay",
+      productType: "SESSION_REPLAY",
       intentContext: "onboarding product selected - primary",
     });
     expect(intent.userErrors).toEqual([]);
@@ -184,7 +185,7 @@ describe("the typed client against the API", () => {
     ]);
     expect(await client.promotedProductIntent(id)).toBe("session_replay");
 
-    const done = await client.completeProductOnboarding({ id, productType: "session_replay" });
+    const done = await client.completeProductOnboarding({ id, productType: "SESSION_REPLAY" });
     expect(done.userErrors).toEqual([]);
     const completedAt: string | null = done.project!.productIntents[0].onboardingCompletedAt;
     expect(new Date(completedAt!).getTime()).not.toBeNaN();
@@ -235,7 +236,7 @@ describe("the typed client against the API", () => {
 
     const refused = await client.createCohort({ environmentId: String(project.id), name: "" });
     expect(refused.cohort).toBeNull();
-    expect(refused.userErrors.length).toBeGreaterThan(0);
+    expectUserErrors(refused.userErrors, { code: "INVALID", field: "input.name" });
   });
 
   it("throws a ClientError carrying the API's error code", async () => {

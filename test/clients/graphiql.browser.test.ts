@@ -110,7 +110,8 @@ describe.skipIf(!onceOnly || skip)("GraphiQL in headless Chromium", () => {
     return typeof body?.query === "string" && pattern.test(body.query);
   };
 
-  it("runs the default query with the demo key typed into the Headers editor, and shows the result; no request leaves 127.0.0.1", async () => {
+  it("runs the default query with the demo key typed into the Headers editor, and shows the result; " +
+    "no request leaves 127.0.0.1", async () => {
     const s = await open();
     const { page } = s;
     const key = server!.demoKey;

@@ -72,7 +72,9 @@ describe("PERSISTED_OPERATIONS=only", () => {
   });
 
   it("accepts a GET with documentId in the URL", async () => {
-    const url = `http://localhost/graphql?documentId=${encodeURIComponent(SETTINGS_ID)}&variables=${encodeURIComponent(JSON.stringify({ id: String(project.id) }))}`;
+    const url =
+      `http://localhost/graphql?documentId=${encodeURIComponent(SETTINGS_ID)}` +
+      `&variables=${encodeURIComponent(JSON.stringify({ id: String(project.id) }))}`;
     const res = await only.yoga.fetch(url, { headers: { accept: "application/json", authorization: `Bearer ${t.ownerKey}` } });
     expect(res.status).toBe(200);
     expect(((await res.json()) as Body).data.project.timezone).toBe("Asia/Tokyo");
@@ -175,7 +177,9 @@ describe("PERSISTED_OPERATIONS=allow (the default)", () => {
     expect(byHash.status).toBe(200);
     expect(byHash.body.data.project).toEqual({ name: "Trusted Web", databaseId: project.id });
     // ...and with GET, as Apollo's link sends queries when told to.
-    const url = `http://localhost/graphql?extensions=${encodeURIComponent(JSON.stringify(apq(hash)))}&variables=${encodeURIComponent(JSON.stringify(variables))}`;
+    const url =
+      `http://localhost/graphql?extensions=${encodeURIComponent(JSON.stringify(apq(hash)))}` +
+      `&variables=${encodeURIComponent(JSON.stringify(variables))}`;
     const get = await t.app.yoga.fetch(url, { headers: { accept: "application/json", authorization: `Bearer ${t.ownerKey}` } });
     expect(((await get.json()) as Body).data.project.name).toBe("Trusted Web");
   });

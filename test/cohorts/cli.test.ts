@@ -62,6 +62,29 @@ describe("cohort:recalculate", () => {
     });
   });
 
+  it("then recalculates the cohorts referring to it, in the order of the references", async () => {
+    const paid = await paidCohort();
+    const ref = (id: number) => ({ properties: { type: "AND", values: [{ type: "cohort", key: "id", value: id }] } });
+    const b = await prisma.cohort.create({
+      data: { environmentId: env.id, name: "B", filters: ref(paid.id), version: 1, pendingVersion: 1 },
+    });
+    const c = await prisma.cohort.create({ data: { environmentId: env.id, name: "C", filters: ref(b.id), version: 1, pendingVersion: 1 } });
+    expect(
+      (await cli("person:create", "--environment", String(env.id), "--distinct-id", "p3", "--properties", '{"plan":"paid"}')).code,
+    ).toBe(0);
+    const res = await cli("cohort:recalculate", "--id", String(paid.id));
+    expect(res.code, res.stderr).toBe(0);
+    const paying = await prisma.person.findMany({ where: { environmentId: env.id, properties: { path: ["plan"], equals: "paid" } } });
+    for (const id of [paid.id, b.id, c.id]) {
+      expect(await prisma.cohort.findUniqueOrThrow({ where: { id } })).toMatchObject({
+        count: paying.length,
+        version: 2,
+        isCalculating: false,
+      });
+      expect(await prisma.cohortPerson.count({ where: { cohortId: id } })).toBe(paying.length);
+    }
+  });
+
   it("refuses a deleted or static cohort and changes nothing", async () => {
     const deleted = await paidCohort();
     await prisma.cohort.update({ where: { id: deleted.id }, data: { deleted: true } });

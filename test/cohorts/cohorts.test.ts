@@ -1,27 +1,24 @@
 import { describe, expect, it } from "vitest";
 import { setupTestApp } from "../helpers/app.js";
-import { MembershipLevel } from "../../src/auth/levels.js";
+import { initSeed } from "../helpers/scenarios.js";
+import { helpers } from "../projects/support.js";
 import { encodeId } from "../../src/domain/ids.js";
-import { insertProject } from "../../src/domain/projects/store.js";
-import { insertEnvironment } from "../../src/domain/environments/store.js";
 import { waitForCohortCalculations } from "../../src/domain/cohorts/calculation.js";
 import { BEHAVIORAL_MESSAGE } from "../../src/domain/cohorts/calculation.js";
 
 const t = await setupTestApp();
 const prisma = t.db.prisma;
+const { ok } = helpers(t);
+const seed = initSeed(t);
 
 // A plain member (level 1) of the test organization: members read and write cohorts.
-const member = await t.fixtures.user();
-await prisma.organizationMembership.create({ data: { organizationId: t.org.id, userId: member.id, level: MembershipLevel.MEMBER } });
-const memberKey = await t.fixtures.key(member.id);
-const owner = await prisma.user.findUniqueOrThrow({ where: { id: t.owner.id } });
+const { user: member, key: memberKey } = await seed.home.member();
+const owner = seed.home.owner.user;
 
-const { project, environment: env } = await insertProject(prisma, t.org.id, "Cohorts main");
+const { project, environment: env } = await seed.home.createProject("Cohorts main");
 
 // Another organization, with a project and a cohort the owner may not see.
-const stranger = await t.fixtures.user();
-const otherOrg = await t.fixtures.organization(undefined, [{ userId: stranger.id, level: MembershipLevel.OWNER }]);
-const other = await insertProject(prisma, otherOrg.id, "Elsewhere");
+const other = await seed.ownerWithProject("Elsewhere");
 const otherPerson = await prisma.person.create({
   data: { environmentId: other.environment.id, distinctIds: ["x"], properties: { plan: "paid" } },
 });
@@ -35,18 +32,17 @@ async function person(environmentId: number, properties: Record<string, unknown>
   return prisma.person.create({ data: { environmentId, distinctIds: [distinctId], properties: properties as never } });
 }
 
-async function ok<T = any>(query: string, variables?: Record<string, unknown>, key?: string) {
-  const res = await t.gql<T>(query, variables, key ? { key } : undefined);
-  expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
-  return res.data as any;
-}
-
 const FIELDS = `id databaseId name description groups deleted filters query version pendingVersion isCalculating createdAt lastCalculation
-  errorsCalculating lastErrorMessage count isStatic cohortType experimentSet createdBy { email } environment { databaseId } project { databaseId }`;
-const CREATE = `mutation($input: CreateCohortInput!) { createCohort(input: $input) { cohort { ${FIELDS} } userErrors { field message code } } }`;
-const UPDATE = `mutation($input: UpdateCohortInput!) { updateCohort(input: $input) { cohort { ${FIELDS} } userErrors { field message code } } }`;
-const DELETE = `mutation($input: DeleteCohortInput!) { deleteCohort(input: $input) { cohort { id deleted } userErrors { field message code } } }`;
-const RESTORE = `mutation($input: RestoreCohortInput!) { restoreCohort(input: $input) { cohort { id deleted count } userErrors { field message code } } }`;
+  errorsCalculating lastErrorMessage count isStatic cohortType experimentSet createdBy { email } environment { databaseId }
+  project { databaseId }`;
+const CREATE = `mutation($input: CreateCohortInput!) { createCohort(input: $input) { cohort { ${FIELDS} }
+  userErrors { field message code } } }`;
+const UPDATE = `mutation($input: UpdateCohortInput!) { updateCohort(input: $input) { cohort { ${FIELDS} }
+  userErrors { field message code } } }`;
+const DELETE = `mutation($input: DeleteCohortInput!) { deleteCohort(input: $input) { cohort { id deleted }
+  userErrors { field message code } } }`;
+const RESTORE = `mutation($input: RestoreCohortInput!) { restoreCohort(input: $input) { cohort { id deleted count }
+  userErrors { field message code } } }`;
 const GET = `query($id: ID!) { cohort(id: $id) { ${FIELDS} } }`;
 
 async function create(input: Record<string, unknown>, key?: string) {
@@ -76,8 +72,8 @@ const prop = (key: string, operator: string, value?: unknown, extra: Record<stri
 
 describe("reading cohorts", () => {
   it("lists a project's and an environment's cohorts, newest first, with search and type filters; deleted ones hidden", async () => {
-    const { project: p, environment: e } = await insertProject(prisma, t.org.id, "Cohort lists");
-    const staging = await insertEnvironment(prisma, p, "Staging");
+    const { project: p, environment: e } = await seed.home.createProject("Cohort lists");
+    const staging = await seed.home.createEnvironment(p, "Staging");
     const at = (day: number) => new Date(`2026-02-0${day}T00:00:00Z`);
     await prisma.cohort.create({
       data: { environmentId: e.id, name: "Beta testers", isStatic: true, cohortType: "static", createdAt: at(1), createdById: owner.id },
@@ -105,7 +101,8 @@ describe("reading cohorts", () => {
     await prisma.cohort.create({ data: { environmentId: staging.id, name: "Staging beta", isStatic: true, createdAt: at(5) } });
     await prisma.cohort.create({ data: { environmentId: e.id, name: "100%_off", isStatic: true, createdAt: at(6) } });
 
-    const q = `query($id: ID!, $search: String, $type: CohortKind) { project(id: $id) { cohorts(first: 10, search: $search, type: $type) { totalCount nodes { name isStatic createdBy { email } } } } }`;
+    const q = `query($id: ID!, $search: String, $type: CohortKind) { project(id: $id) { cohorts(first: 10, search: $search, type: $type) {
+      totalCount nodes { name isStatic createdBy { email } } } } }`;
     const all = await ok(q, { id: String(p.id) }, memberKey);
     expect(all.project.cohorts.nodes.map((c: any) => c.name)).toEqual(["100%_off", "Churned", "Paying BETA users", "Beta testers"]);
     expect(all.project.cohorts.totalCount).toBe(4);
@@ -121,7 +118,8 @@ describe("reading cohorts", () => {
     const dynamics = await ok(q, { id: String(p.id), type: "DYNAMIC", search: "BETA" });
     expect(dynamics.project.cohorts.nodes.map((c: any) => c.name)).toEqual(["Paying BETA users"]);
 
-    const envQ = `query($id: ID!) { environment(id: $id) { cohorts(first: 10) { totalCount nodes { name environment { databaseId } project { databaseId } } } } }`;
+    const envQ = `query($id: ID!) { environment(id: $id) { cohorts(first: 10) { totalCount nodes { name environment { databaseId }
+      project { databaseId } } } } }`;
     const stagingData = await ok(envQ, { id: String(staging.id) });
     expect(stagingData.environment.cohorts.nodes).toEqual([
       { name: "Staging beta", environment: { databaseId: staging.id }, project: { databaseId: p.id } },
@@ -194,14 +192,14 @@ describe("reading cohorts", () => {
 
   it("hides cohorts from a key limited to another project", async () => {
     const cohort = await prisma.cohort.create({ data: { environmentId: env.id, name: "Scoped", isStatic: true } });
-    const key = await t.fixtures.key(t.owner.id, ["cohort:read", "project:read"], { scopedTeams: [other.project.id] });
+    const key = await seed.home.scopedKey(["cohort:read", "project:read"], { projects: [other.project.id] });
     const res = await t.gql(`query($id: ID!) { cohort(id: $id) { name } }`, { id: String(cohort.id) }, { key });
     expect(res.errors?.[0].extensions?.code).toBe("NOT_FOUND");
   });
 
   it("answers FORBIDDEN to a key without cohort:read, and to a read-only key that writes", async () => {
     const cohort = await prisma.cohort.create({ data: { environmentId: env.id, name: "Guarded", isStatic: true } });
-    const projectOnly = await t.fixtures.key(t.owner.id, ["project:read"]);
+    const projectOnly = await seed.home.scopedKey(["project:read"]);
     const single = await t.gql(`query($id: ID!) { cohort(id: $id) { name } }`, { id: String(cohort.id) }, { key: projectOnly });
     expect(single.errors?.[0].extensions?.code).toBe("FORBIDDEN");
     const list = await t.gql(
@@ -217,7 +215,7 @@ describe("reading cohorts", () => {
     );
     expect(node.errors?.[0].extensions?.code).toBe("FORBIDDEN");
 
-    const readOnly = await t.fixtures.key(t.owner.id, ["cohort:read"]);
+    const readOnly = await seed.home.scopedKey(["cohort:read"]);
     expect(
       (await t.gql(`query($id: ID!) { cohort(id: $id) { name } }`, { id: String(cohort.id) }, { key: readOnly })).data.cohort.name,
     ).toBe("Guarded");
@@ -265,7 +263,7 @@ describe("static cohorts", () => {
 });
 
 // Persons of the environment whose cohorts are calculated.
-const { environment: calc } = await insertProject(prisma, t.org.id, "Calculated");
+const { environment: calc } = await seed.home.createProject("Calculated");
 const ada = await person(calc.id, { email: "ada@hogflix.com", plan: "paid", country: "GB", age: 36, beta: true });
 const grace = await person(calc.id, { email: "grace@navy.mil", plan: "paid", country: "US", age: "85" });
 const linus = await person(calc.id, { email: "linus@kernel.org", plan: "free", country: "FI", age: 20 });
@@ -485,21 +483,17 @@ describe("refused input", () => {
       filters: dynamic(
         prop("plan", "bogus", "x"),
         prop("age", "gt", "many"),
-        { type: "cohort", key: "id", value: 1 },
+        { type: "cohort", key: "id", value: 999999 },
         { type: "AND", values: [] },
         prop("email", "icontains"),
       ),
     });
+    // The cohorts referred to are checked with the rest (an empty group is no error: it matches nobody).
     expect(bad.userErrors.map((e: any) => e.field.join("."))).toEqual([
       "input.filters.properties.values.0.operator",
       "input.filters.properties.values.1.value",
-      "input.filters.properties.values.2.type",
-      "input.filters.properties.values.3.values",
       "input.filters.properties.values.4.value",
-    ]);
-    const neither = await create({ name: "Neither" });
-    expect(neither.userErrors).toEqual([
-      { field: ["input", "filters"], message: expect.stringContaining("filters or a query"), code: "REQUIRED" },
+      "input.filters.properties.values.2.value",
     ]);
     const staticWithFilters = await create({ name: "S", isStatic: true, filters: dynamic(prop("plan", "exact", "paid")) });
     expect(staticWithFilters.userErrors.map((e: any) => e.field)).toEqual([["input", "filters"]]);
@@ -543,11 +537,9 @@ describe("changes", () => {
     const restored = (await ok(RESTORE, { input: { id: cohort.id } }, memberKey)).restoreCohort;
     expect(restored).toEqual({ cohort: { id: cohort.id, deleted: false, count: 1 }, userErrors: [] });
     expect(await listed()).toContain(cohort.id);
+    // Restoring a cohort that is not deleted succeeds and changes nothing (tested in references.test.ts).
     const twice = (await ok(RESTORE, { input: { id: cohort.id } })).restoreCohort;
-    expect(twice).toEqual({
-      cohort: null,
-      userErrors: [{ field: ["input", "id"], message: "The cohort is not deleted.", code: "CONFLICT" }],
-    });
+    expect(twice).toEqual({ cohort: { id: cohort.id, deleted: false, count: 1 }, userErrors: [] });
   });
 
   it("writes one activity entry per change, none for a change that changes nothing", async () => {
@@ -609,17 +601,16 @@ describe("changes", () => {
 });
 
 describe("N+1", () => {
-  const QUERY = `{ viewer { organizations(first: 10) { nodes { projects(first: 10) { nodes { cohorts(first: 5) { nodes { name count createdBy { email } } } } } } } } }`;
+  const QUERY = `{ viewer { organizations(first: 10) { nodes { projects(first: 10) { nodes { cohorts(first: 5) { nodes {
+    name count createdBy { email } } } } } } } } }`;
 
   async function userWithProjects(projects: number): Promise<string> {
-    const user = await t.fixtures.user();
-    const org = await t.fixtures.organization(undefined, [{ userId: user.id, level: MembershipLevel.OWNER }]);
+    const org = await seed.ownerWithOrg();
     for (let i = 0; i < projects; i += 1) {
-      const { environment } = await insertProject(prisma, org.id, `N1 ${i}`);
+      const { environment } = await org.createProject(`N1 ${i}`);
       const p = await person(environment.id, {});
       for (let j = 0; j < 3; j += 1) {
-        const creator = await t.fixtures.user();
-        await prisma.organizationMembership.create({ data: { organizationId: org.id, userId: creator.id } });
+        const { user: creator } = await org.member();
         await prisma.cohort.create({
           data: {
             environmentId: environment.id,
@@ -631,7 +622,7 @@ describe("N+1", () => {
         });
       }
     }
-    return t.fixtures.key(user.id);
+    return org.owner.key;
   }
 
   it("costs the same SQL statements for 1 and 5 projects", async () => {

@@ -5,16 +5,19 @@
 import { describe, expect, it } from "vitest";
 import { setupTestApp } from "../helpers/app.js";
 import { encodeId } from "../../src/domain/ids.js";
-import { helpers, MembershipLevel, orgGid, projectGid } from "../projects/support.js";
+import { helpers, orgGid, projectGid } from "../projects/support.js";
 import { all, changeOf, expectNoFaults, outcomes, payloads, USER_ERRORS } from "./support.js";
 
 const t = await setupTestApp();
 const h = helpers(t);
 const prisma = h.prisma;
 
-const UPDATE_COHORT = `mutation($input: UpdateCohortInput!) { updateCohort(input: $input) { cohort { id name description } ${USER_ERRORS} } }`;
-const UPDATE_ANNOTATION = `mutation($input: UpdateAnnotationInput!) { updateAnnotation(input: $input) { annotation { id content dateMarker } ${USER_ERRORS} } }`;
-const MOVE = `mutation($input: ChangeProjectOrganizationInput!) { changeProjectOrganization(input: $input) { project { id organization { id } } ${USER_ERRORS} } }`;
+const UPDATE_COHORT = `mutation($input: UpdateCohortInput!) { updateCohort(input: $input) { cohort { id name description }
+  ${USER_ERRORS} } }`;
+const UPDATE_ANNOTATION = `mutation($input: UpdateAnnotationInput!) { updateAnnotation(input: $input) { annotation {
+  id content dateMarker } ${USER_ERRORS} } }`;
+const MOVE = `mutation($input: ChangeProjectOrganizationInput!) { changeProjectOrganization(input: $input) {
+  project { id organization { id } } ${USER_ERRORS} } }`;
 
 const ROUNDS = 10;
 
@@ -85,8 +88,8 @@ describe("changeProjectOrganization of one project to one target at once", () =>
     const wrong: string[] = [];
     const responses = [];
     for (let round = 0; round < 3; round += 1) {
-      const from = await t.fixtures.organization(undefined, [{ userId: t.owner.id, level: MembershipLevel.OWNER }]);
-      const target = await t.fixtures.organization(undefined, [{ userId: t.owner.id, level: MembershipLevel.OWNER }]);
+      const { org: from } = await h.seed.home.owner.createOrg();
+      const { org: target } = await h.seed.home.owner.createOrg();
       const p = await h.project({}, undefined, from.id);
       const input = { id: projectGid(p.project.id), organizationId: orgGid(target.id) };
       const results = await all(10, () => t.gql(MOVE, { input }));
@@ -100,7 +103,10 @@ describe("changeProjectOrganization of one project to one target at once", () =>
       });
       const moves = entries.map((e) => {
         const c = changeOf(e, "organization");
-        return `${c?.before === from.id ? "from" : c?.before === target.id ? "target" : c?.before}→${c?.after === target.id ? "target" : c?.after}`;
+        return (
+          `${c?.before === from.id ? "from" : c?.before === target.id ? "target" : c?.before}→` +
+          `${c?.after === target.id ? "target" : c?.after}`
+        );
       });
       const problems = [
         o.ok !== 1 && `${o.ok} succeeded`,

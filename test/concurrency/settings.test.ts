@@ -45,7 +45,13 @@ const FIFTY: { key: string; value: unknown; read?: unknown }[] = [
   { key: "featureFlagConfirmationMessage", value: "Are you sure?" },
   // integers
   { key: "sessionRecordingMinimumDurationMilliseconds", value: 1500 },
-  { key: "primaryDashboard", value: 42 },
+  {
+    key: "primaryDashboard",
+    // A dashboard of the project under test (PostHog refuses another project's): set by dashboardOf().
+    get value() {
+      return dashboardId;
+    },
+  },
   { key: "defaultDataTheme", value: 3 },
   // enums
   { key: "sessionRecordingTriggerMatchTypeConfig", value: "ANY" },
@@ -73,13 +79,19 @@ const FIFTY: { key: string; value: unknown; read?: unknown }[] = [
 ];
 
 /** Merged JSON settings: each already holds one key; two requests each add another. */
+let dashboardId = 0;
+/** Creates a dashboard in the project's primary environment: the value the primaryDashboard update writes. */
+async function dashboardOf(projectId: number) {
+  dashboardId = (await h.prisma.dashboard.create({ data: { environmentId: projectId, name: "Main" } })).id;
+}
+
 const MERGED: { key: string; stored: Record<string, unknown>; added: Record<string, unknown>[] }[] = [
   {
     key: "modifiers",
     stored: { personsOnEventsMode: "person_id_override_properties_joined" },
     added: [{ bounceRatePageViewMode: "uniq_urls" }, { sessionTableVersion: "v2" }],
   },
-  { key: "sessionReplayConfig", stored: { record_canvas: false }, added: [{ ai_config: { opt_in: true } }, { canvas_fps: 4 }] },
+  { key: "sessionReplayConfig", stored: {}, added: [{ record_canvas: true }, { ai_config: { opt_in: true } }] },
   { key: "surveyConfig", stored: { appearance: { backgroundColor: "#fff" } }, added: [{ maxWidth: 300 }, { thankYouMessage: "Thanks" }] },
   { key: "conversationsSettings", stored: { greeting_text: "Hi" }, added: [{ widget_color: "#123456" }, { placeholder_text: "Ask us" }] },
 ];
@@ -126,6 +138,7 @@ describe("concurrent updateProject on one project", () => {
   it("(control) the same updates one after another store everything", async () => {
     expect(new Set(FIFTY.map((s) => s.key)).size).toBe(50);
     const p = await h.project(Object.fromEntries(MERGED.map((m) => [m.key, m.stored])));
+    await dashboardOf(p.project.id);
     for (const input of inputsFor(projectGid(p.project.id))) {
       const res = await t.gql(UPDATE, { input });
       expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
@@ -136,6 +149,7 @@ describe("concurrent updateProject on one project", () => {
 
   it("stores all 50 different settings, and every key of merged settings, written at once", async () => {
     const p = await h.project(Object.fromEntries(MERGED.map((m) => [m.key, m.stored])));
+    await dashboardOf(p.project.id);
     const id = projectGid(p.project.id);
     const inputs = inputsFor(id);
     const results = await all(inputs.length, (i) => t.gql(UPDATE, { input: inputs[i] }));

@@ -13,16 +13,20 @@ const t = await setupTestApp();
 const h = helpers(t);
 const prisma = h.prisma;
 
-const CREATE_ORG = `mutation($input: CreateOrganizationInput!) { createOrganization(input: $input) { organization { id name slug membershipLevel } ${USER_ERRORS} } }`;
-const CREATE_PROJECT = `mutation($input: CreateProjectInput!) { createProject(input: $input) { project { id databaseId name } ${USER_ERRORS} } }`;
+const CREATE_ORG = `mutation($input: CreateOrganizationInput!) { createOrganization(input: $input) { organization {
+  id name slug membershipLevel } ${USER_ERRORS} } }`;
+const CREATE_PROJECT = `mutation($input: CreateProjectInput!) { createProject(input: $input) { project { id databaseId name }
+  ${USER_ERRORS} } }`;
 const UPDATE_PROJECT = `mutation($input: UpdateProjectInput!) { updateProject(input: $input) { project { id name } ${USER_ERRORS} } }`;
-const MOVE = `mutation($input: ChangeProjectOrganizationInput!) { changeProjectOrganization(input: $input) { project { id name organization { id } } ${USER_ERRORS} } }`;
-const INTENT = `mutation($input: AddProjectProductIntentInput!) { addProjectProductIntent(input: $input) { project { id } ${USER_ERRORS} } }`;
+const MOVE = `mutation($input: ChangeProjectOrganizationInput!) { changeProjectOrganization(input: $input) { project {
+  id name organization { id } } ${USER_ERRORS} } }`;
+const INTENT = `mutation($input: AddProjectProductIntentInput!) { addProjectProductIntent(input: $input) { project { id }
+  ${USER_ERRORS} } }`;
 const CREATE_ROLE = `mutation($input: CreateRoleInput!) { createRole(input: $input) { role { id name } ${USER_ERRORS} } }`;
 const ADD_MEMBER = `mutation($input: AddRoleMemberInput!) { addRoleMember(input: $input) { member { user { email } } ${USER_ERRORS} } }`;
 
 /** An organization the owner administers. */
-const ownedOrg = (name?: string) => t.fixtures.organization(name, [{ userId: t.owner.id, level: MembershipLevel.OWNER }]);
+const ownedOrg = async (name?: string) => (await h.seed.home.owner.createOrg(name)).org;
 
 describe("createOrganization with one name at once", () => {
   it("30 concurrent creations all succeed, with 30 distinct slugs", async () => {
@@ -52,7 +56,7 @@ describe("addProjectProductIntent, the first for a product, at once", () => {
   it("20 concurrent first intents make one intent with its context counted 20 times", async () => {
     const p = await h.project();
     const context = "onboarding product selected - primary";
-    const input = { id: projectGid(p.project.id), productType: "session_replay", intentContext: context };
+    const input = { id: projectGid(p.project.id), productType: "SESSION_REPLAY", intentContext: context };
     const results = await all(20, () => t.gql(INTENT, { input }));
     expectNoFaults(results);
     const o = outcomes(payloads(results, "addProjectProductIntent"));

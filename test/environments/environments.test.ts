@@ -23,19 +23,28 @@ const prisma = h.prisma;
 const admin = await h.userAt(MembershipLevel.ADMIN);
 const member = await h.userAt(MembershipLevel.MEMBER);
 
-const ENV = `databaseId name projectId isPrimary apiToken secretApiToken secretApiTokenBackup timezone sessionRecordingOptIn experimentRecalculationTime
-  modifiers conversationsEnabled conversationsSettings promotedProductIntent productIntents { productType contexts onboardingCompletedAt }
+const ENV = `databaseId name projectId isPrimary apiToken secretApiToken secretApiTokenBackup timezone sessionRecordingOptIn
+  experimentRecalculationTime modifiers conversationsEnabled conversationsSettings promotedProductIntent
+  productIntents { productType contexts onboardingCompletedAt }
   logsConfig { logsDistinctIdAttributeKeys logsSessionIdAttributeKeys } project { databaseId }`;
 const CREATE = `mutation($input: CreateEnvironmentInput!) { createEnvironment(input: $input) { environment { ${ENV} } ${USER_ERRORS} } }`;
 const UPDATE = `mutation($input: UpdateEnvironmentInput!) { updateEnvironment(input: $input) { environment { ${ENV} } ${USER_ERRORS} } }`;
-const DELETE = `mutation($input: DeleteEnvironmentInput!) { deleteEnvironment(input: $input) { environment { databaseId name } ${USER_ERRORS} } }`;
-const RESET = `mutation($input: ResetEnvironmentTokenInput!) { resetEnvironmentToken(input: $input) { environment { ${ENV} } ${USER_ERRORS} } }`;
-const ROTATE = `mutation($input: RotateEnvironmentSecretTokenInput!) { rotateEnvironmentSecretToken(input: $input) { environment { ${ENV} } ${USER_ERRORS} } }`;
-const DELETE_BACKUP = `mutation($input: DeleteEnvironmentSecretTokenBackupInput!) { deleteEnvironmentSecretTokenBackup(input: $input) { environment { ${ENV} } ${USER_ERRORS} } }`;
-const CONVERSATIONS = `mutation($input: GenerateEnvironmentConversationsPublicTokenInput!) { generateEnvironmentConversationsPublicToken(input: $input) { environment { ${ENV} } ${USER_ERRORS} } }`;
-const ADD_INTENT = `mutation($input: AddEnvironmentProductIntentInput!) { addEnvironmentProductIntent(input: $input) { environment { ${ENV} } ${USER_ERRORS} } }`;
-const COMPLETE = `mutation($input: CompleteEnvironmentProductOnboardingInput!) { completeEnvironmentProductOnboarding(input: $input) { environment { ${ENV} } ${USER_ERRORS} } }`;
-const LOGS = `mutation($input: UpdateEnvironmentLogsConfigInput!) { updateEnvironmentLogsConfig(input: $input) { environment { ${ENV} } ${USER_ERRORS} } }`;
+const DELETE = `mutation($input: DeleteEnvironmentInput!) { deleteEnvironment(input: $input) { environment { databaseId name }
+  ${USER_ERRORS} } }`;
+const RESET = `mutation($input: ResetEnvironmentTokenInput!) { resetEnvironmentToken(input: $input) { environment { ${ENV} }
+  ${USER_ERRORS} } }`;
+const ROTATE = `mutation($input: RotateEnvironmentSecretTokenInput!) { rotateEnvironmentSecretToken(input: $input) { environment {
+  ${ENV} } ${USER_ERRORS} } }`;
+const DELETE_BACKUP = `mutation($input: DeleteEnvironmentSecretTokenBackupInput!) { deleteEnvironmentSecretTokenBackup(input: $input) {
+  environment { ${ENV} } ${USER_ERRORS} } }`;
+const CONVERSATIONS = `mutation($input: GenerateEnvironmentConversationsPublicTokenInput!) {
+  generateEnvironmentConversationsPublicToken(input: $input) { environment { ${ENV} } ${USER_ERRORS} } }`;
+const ADD_INTENT = `mutation($input: AddEnvironmentProductIntentInput!) { addEnvironmentProductIntent(input: $input) { environment {
+  ${ENV} } ${USER_ERRORS} } }`;
+const COMPLETE = `mutation($input: CompleteEnvironmentProductOnboardingInput!) { completeEnvironmentProductOnboarding(input: $input) {
+  environment { ${ENV} } ${USER_ERRORS} } }`;
+const LOGS = `mutation($input: UpdateEnvironmentLogsConfigInput!) { updateEnvironmentLogsConfig(input: $input) { environment { ${ENV} }
+  ${USER_ERRORS} } }`;
 
 const envRow = (id: number) => prisma.environment.findUniqueOrThrow({ where: { id } });
 const changesOf = (entry: { detail: unknown }) =>
@@ -106,21 +115,25 @@ describe("createEnvironment", () => {
   it("reports every invalid field at once and writes nothing", async () => {
     const p = await h.project();
     const before = await h.everything();
-    const payload = await h.refused(CREATE, "createEnvironment", {
-      input: {
-        projectId: String(p.project.id),
-        name: "",
-        timezone: "Nope/Nope",
-        experimentRecalculationTime: "25:00",
-        conversationsSettings: { widget_public_token: "phc_x" },
+    await h.refused(
+      [
+        { code: "INVALID", field: "input.conversationsSettings.widget_public_token" },
+        { code: "INVALID", field: "input.experimentRecalculationTime" },
+        { code: "INVALID", field: "input.name" },
+        { code: "INVALID", field: "input.timezone" },
+      ],
+      CREATE,
+      "createEnvironment",
+      {
+        input: {
+          projectId: String(p.project.id),
+          name: "",
+          timezone: "Nope/Nope",
+          experimentRecalculationTime: "25:00",
+          conversationsSettings: { widget_public_token: "phc_x" },
+        },
       },
-    });
-    expect(payload.userErrors.map((e: any) => e.field.slice(0, 2).join(".")).sort()).toEqual([
-      "input.conversationsSettings",
-      "input.experimentRecalculationTime",
-      "input.name",
-      "input.timezone",
-    ]);
+    );
     expect(await h.everything()).toBe(before);
   });
 
@@ -180,8 +193,9 @@ describe("updateEnvironment", () => {
   it.each(["24:00", "4:30", "noon", "12:60", "12:00:60", ""])("refuses experimentRecalculationTime %j", async (time) => {
     const p = await projectWithEnv();
     const before = await h.everything();
-    const payload = await h.refused(UPDATE, "updateEnvironment", { input: { id: String(p.env.id), experimentRecalculationTime: time } });
-    expect(payload.userErrors).toEqual([{ field: ["input", "experimentRecalculationTime"], message: expect.any(String), code: "INVALID" }]);
+    await h.refused({ code: "INVALID", field: "input.experimentRecalculationTime" }, UPDATE, "updateEnvironment", {
+      input: { id: String(p.env.id), experimentRecalculationTime: time },
+    });
     expect(await h.everything()).toBe(before);
   });
 
@@ -223,11 +237,11 @@ describe("updateEnvironment", () => {
   });
 
   it("merges modifiers, and writes nothing when nothing changes", async () => {
-    const p = await projectWithEnv({ modifiers: { a: 1 } });
-    await h.ok(UPDATE, { input: { id: String(p.env.id), modifiers: { b: 2 } } });
-    expect(((await envRow(p.env.id)).settings as any).modifiers).toEqual({ a: 1, b: 2 });
+    const p = await projectWithEnv({ modifiers: { personsJoinMode: "inner" } });
+    await h.ok(UPDATE, { input: { id: String(p.env.id), modifiers: { debug: true } } });
+    expect(((await envRow(p.env.id)).settings as any).modifiers).toEqual({ personsJoinMode: "inner", debug: true });
     const count = await prisma.activityLog.count();
-    await h.ok(UPDATE, { input: { id: String(p.env.id), modifiers: { b: 2 } } });
+    await h.ok(UPDATE, { input: { id: String(p.env.id), modifiers: { debug: true } } });
     await h.ok(UPDATE, { input: { id: String(p.env.id), name: p.env.name } });
     await h.ok(UPDATE, { input: { id: String(p.env.id) } });
     expect(await prisma.activityLog.count()).toBe(count);
@@ -236,18 +250,26 @@ describe("updateEnvironment", () => {
   it("reports several invalid fields at once and writes nothing", async () => {
     const p = await projectWithEnv();
     const before = await h.everything();
-    const payload = await h.refused(UPDATE, "updateEnvironment", {
-      input: {
-        id: String(p.env.id),
-        timezone: "x",
-        sessionRecordingSampleRate: "5",
-        appUrls: ["no"],
-        experimentRecalculationTime: "99:99",
-        name: "  ",
+    await h.refused(
+      [
+        { code: "INVALID", field: "input.timezone" },
+        { code: "INVALID", field: "input.sessionRecordingSampleRate" },
+        { code: "INVALID", field: "input.appUrls.0" },
+        { code: "INVALID", field: "input.experimentRecalculationTime" },
+        { code: "INVALID", field: "input.name" },
+      ],
+      UPDATE,
+      "updateEnvironment",
+      {
+        input: {
+          id: String(p.env.id),
+          timezone: "x",
+          sessionRecordingSampleRate: "5",
+          appUrls: ["no"],
+          experimentRecalculationTime: "99:99",
+          name: "  ",
+        },
       },
-    });
-    expect(new Set(payload.userErrors.map((e: any) => e.field[1]))).toEqual(
-      new Set(["timezone", "sessionRecordingSampleRate", "appUrls", "experimentRecalculationTime", "name"]),
     );
     expect(await h.everything()).toBe(before);
   });
@@ -259,7 +281,7 @@ describe("updateEnvironment", () => {
     const off = (await h.ok(UPDATE, { input: { id: String(p.env.id), conversationsEnabled: false } })).updateEnvironment.environment;
     expect(off.conversationsSettings.widget_public_token).toBeNull();
     const before = await h.everything();
-    await h.refused(UPDATE, "updateEnvironment", {
+    await h.refused({ code: "INVALID", field: "input.conversationsSettings.widget_public_token" }, UPDATE, "updateEnvironment", {
       input: { id: String(p.env.id), conversationsSettings: { widget_public_token: "phc_x" } },
     });
     expect(await h.everything()).toBe(before);
@@ -288,7 +310,9 @@ describe("deleteEnvironment", () => {
   it("refuses the primary environment with userError CONFLICT, writing nothing", async () => {
     const p = await h.project();
     const before = await h.everything();
-    const payload = await h.refused(DELETE, "deleteEnvironment", { input: { id: String(p.project.id) } });
+    const payload = await h.refused({ code: "CONFLICT", field: "input.id" }, DELETE, "deleteEnvironment", {
+      input: { id: String(p.project.id) },
+    });
     expect(payload).toEqual({
       environment: null,
       userErrors: [{ field: ["input", "id"], message: expect.stringMatching(/primary/), code: "CONFLICT" }],
@@ -310,17 +334,17 @@ describe("environment product intents", () => {
     const id = String(p.env.id);
     await h.ok(
       ADD_INTENT,
-      { input: { id, productType: "error_tracking", intentContext: "onboarding product selected - primary" } },
+      { input: { id, productType: "ERROR_TRACKING", intentContext: "onboarding product selected - primary" } },
       member.key,
     );
     const added = (
-      await h.ok(ADD_INTENT, { input: { id, productType: "error_tracking", intentContext: "onboarding product selected - primary" } })
+      await h.ok(ADD_INTENT, { input: { id, productType: "ERROR_TRACKING", intentContext: "onboarding product selected - primary" } })
     ).addEnvironmentProductIntent;
     expect(added.environment.productIntents).toEqual([
       { productType: "error_tracking", contexts: { "onboarding product selected - primary": 2 }, onboardingCompletedAt: null },
     ]);
     expect(added.environment.promotedProductIntent).toBe("error_tracking");
-    const done = (await h.ok(COMPLETE, { input: { id, productType: "error_tracking" } }, member.key)).completeEnvironmentProductOnboarding;
+    const done = (await h.ok(COMPLETE, { input: { id, productType: "ERROR_TRACKING" } }, member.key)).completeEnvironmentProductOnboarding;
     expect(done.environment.productIntents[0].onboardingCompletedAt).toEqual(expect.any(String));
     // the project's primary environment has none
     expect(
@@ -338,11 +362,12 @@ describe("environment product intents", () => {
     ]);
   });
 
-  it("refuses a bad product type, writing nothing", async () => {
+  it("refuses a bad product type (not a ProductKey), writing nothing", async () => {
     const p = await projectWithEnv();
     const before = await h.everything();
-    await h.refused(ADD_INTENT, "addEnvironmentProductIntent", { input: { id: String(p.env.id), productType: "Not A Key" } });
-    await h.refused(COMPLETE, "completeEnvironmentProductOnboarding", { input: { id: String(p.env.id), productType: "" } });
+    await h.fails("BAD_USER_INPUT", ADD_INTENT, { input: { id: String(p.env.id), productType: "Not A Key" } });
+    await h.fails("BAD_USER_INPUT", COMPLETE, { input: { id: String(p.env.id), productType: "" } });
+    await h.fails("BAD_USER_INPUT", COMPLETE, { input: { id: String(p.env.id), productType: "invalid_product" } });
     expect(await h.everything()).toBe(before);
   });
 });
@@ -411,11 +436,17 @@ describe("updateEnvironmentLogsConfig", () => {
     const p = await projectWithEnv();
     const id = String(p.env.id);
     const before = await h.everything();
-    const bad = await h.refused(LOGS, "updateEnvironmentLogsConfig", {
-      input: { id, logsDistinctIdAttributeKeys: [], logsSessionIdAttributeKeys: ["a", "a"] },
-    });
-    expect(bad.userErrors.map((e: any) => e.field[1]).sort()).toEqual(["logsDistinctIdAttributeKeys", "logsSessionIdAttributeKeys"]);
-    await h.refused(LOGS, "updateEnvironmentLogsConfig", { input: { id } });
+    await h.refused(
+      [
+        { code: "INVALID", field: "input.logsDistinctIdAttributeKeys" },
+        { code: "INVALID", field: "input.logsSessionIdAttributeKeys" },
+      ],
+      LOGS,
+      "updateEnvironmentLogsConfig",
+      { input: { id, logsDistinctIdAttributeKeys: [], logsSessionIdAttributeKeys: ["a", "a"] } },
+    );
+    // Neither list given: the input as a whole is refused.
+    await h.refused({ code: "INVALID", field: "input" }, LOGS, "updateEnvironmentLogsConfig", { input: { id } });
     await h.fails("FORBIDDEN", LOGS, { input: { id, logsDistinctIdAttributeKeys: ["x"] } }, member.key);
     expect(await h.everything()).toBe(before);
     const ok = (await h.ok(LOGS, { input: { id, logsSessionIdAttributeKeys: ["sid"] } }, admin.key)).updateEnvironmentLogsConfig;

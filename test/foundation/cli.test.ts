@@ -37,7 +37,8 @@ async function state() {
   };
 }
 
-const VIEWER = `{ viewer { user { email } apiKey { label scopes scopedOrganizations } organizations(first: 10) { nodes { slug membershipLevel } } } }`;
+const VIEWER = `{ viewer { user { email } apiKey { label scopes scopedOrganizations }
+  organizations(first: 10) { nodes { slug membershipLevel } } } }`;
 
 describe("usage", () => {
   it("prints the commands and their options with no command, or `help`", async () => {

@@ -49,7 +49,8 @@ async function waitFor<T>(what: string, probe: () => T | null, running: Running,
     if (value !== null) return value;
     if (exitedEarly || Date.now() > deadline) {
       throw new Error(
-        `Waited for ${what}; the process ${exitedEarly ? "exited" : "did not answer"}.\nstdout:\n${running.stdout()}\nstderr:\n${running.stderr()}`,
+        `Waited for ${what}; the process ${exitedEarly ? "exited" : "did not answer"}.\n` +
+          `stdout:\n${running.stdout()}\nstderr:\n${running.stderr()}`,
       );
     }
     await new Promise((r) => setTimeout(r, 50));
@@ -128,7 +129,8 @@ function expectHeldByServer(stderr: string, prefix: string, dataDir: string, hol
   const lines = stderr.trim().split("\n");
   expect(lines, stderr).toHaveLength(1);
   expect(lines[0]).toContain(
-    `${prefix}: the embedded database in ${dataDir} is open in the server (pid ${holder.child.pid}, http://localhost:${holder.port}/graphql, since `,
+    `${prefix}: the embedded database in ${dataDir} is open in the server ` +
+      `(pid ${holder.child.pid}, http://localhost:${holder.port}/graphql, since `,
   );
   expect(lines[0]).toContain("stop the server first, or set DATA_DIR to another directory.");
 }
@@ -184,7 +186,8 @@ describe.skipIf(process.env.TEST_DB === "postgres")("one process per embedded da
         });
         expect((error as Error).message).toMatch(
           new RegExp(
-            `^the embedded database in .* is open in the server \\(pid ${process.pid}, http://localhost:1234/graphql, since \\d{4}-.*\\), .*stop the server first, or set DATA_DIR to another directory\\.$`,
+            `^the embedded database in .* is open in the server \\(pid ${process.pid}, http://localhost:1234/graphql, ` +
+              "since \\d{4}-.*\\), .*stop the server first, or set DATA_DIR to another directory\\.$",
           ),
         );
       }
@@ -295,7 +298,8 @@ describe.skipIf(process.env.TEST_DB === "postgres")("one process per embedded da
       expect(second.code, second.stderr).toBe(1);
       expect(second.ms).toBeLessThan(PROMPT_MS);
       expect(second.stderr.trim()).toBe(
-        `Cannot start: port ${first!.port} on 127.0.0.1 is already in use (another server?): stop that process, or set PORT to a free port.`,
+        `Cannot start: port ${first!.port} on 127.0.0.1 is already in use (another server?): ` +
+          "stop that process, or set PORT to a free port.",
       );
       expect(second.stdout).toBe("");
       expect(existsSync(join(dir, "never-created"))).toBe(false);

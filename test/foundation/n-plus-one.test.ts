@@ -1,25 +1,22 @@
 // Nested lists cost a fixed number of SQL statements, whatever the number of parents.
 import { describe, expect, it } from "vitest";
 import { setupTestApp } from "../helpers/app.js";
+import { initSeed } from "../helpers/scenarios.js";
 import { MembershipLevel } from "../../src/auth/levels.js";
 
 const t = await setupTestApp();
+const seed = initSeed(t);
 
 const QUERY = `{ viewer { organizations(first: 10) { nodes { name members(first: 10) { nodes { level user { email } } } } } } }`;
 
 /** A user in `orgCount` organizations, each with the user as owner and `others` more members; returns the user's key. */
 async function userWithOrgs(orgCount: number, others: number): Promise<string> {
-  const user = await t.fixtures.user();
+  const viewer = await seed.createOwner(["organization:read"]);
   for (let i = 0; i < orgCount; i += 1) {
-    const org = await t.fixtures.organization(`N1 ${orgCount}-${i}`, [{ userId: user.id, level: MembershipLevel.OWNER }]);
-    for (let j = 0; j < others; j += 1) {
-      const member = await t.fixtures.user();
-      await t.db.prisma.organizationMembership.create({
-        data: { organizationId: org.id, userId: member.id, level: j === 0 ? MembershipLevel.ADMIN : MembershipLevel.MEMBER },
-      });
-    }
+    const org = await viewer.createOrg(`N1 ${orgCount}-${i}`);
+    for (let j = 0; j < others; j += 1) await org.member(j === 0 ? MembershipLevel.ADMIN : MembershipLevel.MEMBER);
   }
-  return t.fixtures.key(user.id, ["organization:read"]);
+  return viewer.key;
 }
 
 const oneOrg = await userWithOrgs(1, 4);
@@ -54,7 +51,8 @@ describe("N+1", () => {
   it("keeps the count fixed for lookups by id too: nodes(ids:) of 10 organizations with their members", async () => {
     const ids = await t.gql(`{ viewer { organizations(first: 10) { nodes { id } } } }`, undefined, { key: tenOrgs });
     const res = await t.gql(
-      `query($ids: [ID!]!) { nodes(ids: $ids) { ... on Organization { name membershipLevel members(first: 3) { totalCount nodes { user { email } } } } } }`,
+      `query($ids: [ID!]!) { nodes(ids: $ids) { ... on Organization { name membershipLevel members(first: 3) {
+        totalCount nodes { user { email } } } } } }`,
       { ids: ids.data.viewer.organizations.nodes.map((n: { id: string }) => n.id) },
       { key: tenOrgs },
     );

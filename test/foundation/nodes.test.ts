@@ -2,22 +2,19 @@
 // fields, and NOT_FOUND alike for ids that do not exist and ids you may not see.
 import { describe, expect, it } from "vitest";
 import { setupTestApp } from "../helpers/app.js";
+import { initSeed } from "../helpers/scenarios.js";
 import { MembershipLevel } from "../../src/auth/levels.js";
 import { encodeId } from "../../src/domain/ids.js";
 
 const t = await setupTestApp();
+const seed = initSeed(t);
 
 // The owner (t.owner) is in t.org and in `second`; a stranger has `theirs`.
 const second = await t.fixtures.organization("Second", [{ userId: t.owner.id, level: MembershipLevel.MEMBER }]);
-const stranger = await t.fixtures.user();
-const theirs = await t.fixtures.organization("Theirs", [{ userId: stranger.id, level: MembershipLevel.OWNER }]);
+const { org: theirs } = await seed.ownerWithOrg("Theirs");
 // A colleague shares t.org with the owner; a loner shares nothing with the owner.
-const colleague = await t.fixtures.user();
-await t.db.prisma.organizationMembership.create({
-  data: { organizationId: t.org.id, userId: colleague.id, level: MembershipLevel.MEMBER },
-});
-const loner = await t.fixtures.user();
-await t.fixtures.organization("Lonely", [{ userId: loner.id, level: MembershipLevel.OWNER }]);
+const { user: colleague } = await seed.home.member();
+const loner = (await seed.ownerWithOrg("Lonely")).owner.user;
 
 const orgGid = (id: string) => encodeId("Organization", id);
 const userGid = (id: number) => encodeId("User", id);
@@ -96,7 +93,7 @@ describe("node(id:)", () => {
   });
 
   it("needs the organization:read scope for an organization, and answers FORBIDDEN without it", async () => {
-    const key = await t.fixtures.key(t.owner.id, ["project:read"]);
+    const key = await seed.home.scopedKey(["project:read"]);
     const res = await t.gql(NODE, { id: orgGid(t.org.id) }, { key });
     expect(res.data?.node ?? null).toBeNull();
     expect(res.errors?.[0].extensions?.code).toBe("FORBIDDEN");
@@ -200,7 +197,7 @@ describe("organization(id:)", () => {
 
 describe("keys limited to some organizations", () => {
   it("see only those, through every door", async () => {
-    const key = await t.fixtures.key(t.owner.id, ["organization:read"], { scopedOrganizations: [t.org.id] });
+    const key = await seed.home.scopedKey(["organization:read"], { organizations: [t.org.id] });
     const list = await t.gql(`{ viewer { organizations(first: 10) { totalCount nodes { uuid } } } }`, undefined, { key });
     expect(list.data.viewer.organizations).toEqual({ totalCount: 1, nodes: [{ uuid: t.org.id }] });
 
@@ -222,12 +219,12 @@ describe("keys limited to some organizations", () => {
     await t.db.prisma.organizationMembership.create({ data: { organizationId: second.id, userId: mate.id } });
     const all = await t.gql(NODE, { id: userGid(mate.id) });
     expect(all.data.node.email).toBe(mate.email);
-    const key = await t.fixtures.key(t.owner.id, ["organization:read"], { scopedOrganizations: [t.org.id] });
+    const key = await seed.home.scopedKey(["organization:read"], { organizations: [t.org.id] });
     expectNotFound(await t.gql(NODE, { id: userGid(mate.id) }, { key }));
   });
 
   it("answer NOT_FOUND for an organization out of the limit on update, and change nothing", async () => {
-    const key = await t.fixtures.key(t.owner.id, ["organization:write"], { scopedOrganizations: [t.org.id] });
+    const key = await seed.home.scopedKey(["organization:write"], { organizations: [t.org.id] });
     const admin = await t.fixtures.organization("Admin here", [{ userId: t.owner.id, level: MembershipLevel.ADMIN }]);
     const res = await t.gql(
       `mutation($id: ID!) { updateOrganization(input: { id: $id, name: "Hacked" }) { organization { name } } }`,

@@ -19,7 +19,8 @@ interface Running {
 }
 
 function startServer(env: Record<string, string | undefined>): Running {
-  // Development, as `npm start` runs without NODE_ENV: production issues no demo key and serves no GraphiQL (test/foundation/production.test.ts).
+  // Development, as `npm start` runs without NODE_ENV: production issues no demo key and serves no GraphiQL
+  // (test/foundation/production.test.ts).
   const childEnv: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: "development", HOST: "127.0.0.1", PORT: "0", SEED_DEMO: "true", ...env };
   delete childEnv.DATABASE_URL;
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete childEnv[k];
@@ -43,7 +44,8 @@ async function waitFor<T>(what: string, probe: () => T | null, running: Running,
     if (value !== null) return value;
     if (exitedEarly || Date.now() > deadline) {
       throw new Error(
-        `Waited for ${what}; the server ${exitedEarly ? "exited" : "did not answer"}.\nstdout:\n${running.stdout()}\nstderr:\n${running.stderr()}`,
+        `Waited for ${what}; the server ${exitedEarly ? "exited" : "did not answer"}.\n` +
+          `stdout:\n${running.stdout()}\nstderr:\n${running.stderr()}`,
       );
     }
     await new Promise((r) => setTimeout(r, 50));

@@ -18,7 +18,9 @@ describe("totalCount through fragments", () => {
     ],
     [
       "in a fragment of a fragment",
-      `{ viewer { ...V } } fragment V on Viewer { organizations(first: 1) { ...Counted } } fragment Counted on OrganizationConnection { pageInfo { hasNextPage } ...Total } fragment Total on OrganizationConnection { totalCount }`,
+      `{ viewer { ...V } } fragment V on Viewer { organizations(first: 1) { ...Counted } }
+        fragment Counted on OrganizationConnection { pageInfo { hasNextPage } ...Total }
+        fragment Total on OrganizationConnection { totalCount }`,
     ],
     ["in an inline fragment", `{ viewer { organizations(first: 1) { ... on OrganizationConnection { totalCount } } } }`],
   ])("counts when asked %s", async (_how, query) => {

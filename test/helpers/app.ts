@@ -10,6 +10,7 @@ import { loadConfig } from "../../src/config.js";
 import { createApiKey } from "../../src/auth/api-keys.js";
 import { ALL_SCOPES } from "../../src/auth/scopes.js";
 import { MembershipLevel } from "../../src/auth/levels.js";
+import type { Organization, User } from "../../src/generated/prisma/client.js";
 
 const PGLITE_TEMPLATE = ".data/test/pglite-template.tar.gz";
 const PG_TEMPLATE_DB = "app_template";
@@ -81,7 +82,7 @@ export function fixtures(db: Database) {
 export type Fixtures = ReturnType<typeof fixtures>;
 
 /** Opens a fresh database and app for this test file; closed after the file. */
-export async function setupTestApp(): Promise<TestApp & { ownerKey: string; owner: { id: number }; org: { id: string } }> {
+export async function setupTestApp(): Promise<TestApp & { ownerKey: string; owner: User; org: Organization }> {
   const db = await freshDatabase();
   const app = createApp(db, loadConfig({ ...process.env, NODE_ENV: "test" }));
   afterAll(() => db.close());

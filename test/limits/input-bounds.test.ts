@@ -56,16 +56,20 @@ describe("the nesting scan", () => {
 });
 
 describe("documents nested too deep", () => {
-  it(`are refused before parsing, with 400 QUERY_TOO_COMPLEX and nothing written (a list literal 2,000 deep, an object literal 500 deep)`, async () => {
-    const before = await h.everything();
-    for (const literal of [nestedList(2000), nestedObject(500)]) {
-      const res = await t.gql(`mutation { updateProject(input: {id: "${id}", extraSettings: ${literal}}) { ${USER_ERRORS} } }`);
-      expectRefused(res, "QUERY_TOO_COMPLEX");
-      expect(res.errors![0].message).toContain(`${config.MAX_INPUT_NESTING} levels`);
-      expect(res.errors![0].extensions?.limit).toBe(config.MAX_INPUT_NESTING);
-    }
-    expect(await h.everything()).toBe(before);
-  });
+  it(
+    "are refused before parsing, with 400 QUERY_TOO_COMPLEX and nothing written " +
+      "(a list literal 2,000 deep, an object literal 500 deep)",
+    async () => {
+      const before = await h.everything();
+      for (const literal of [nestedList(2000), nestedObject(500)]) {
+        const res = await t.gql(`mutation { updateProject(input: {id: "${id}", extraSettings: ${literal}}) { ${USER_ERRORS} } }`);
+        expectRefused(res, "QUERY_TOO_COMPLEX");
+        expect(res.errors![0].message).toContain(`${config.MAX_INPUT_NESTING} levels`);
+        expect(res.errors![0].extensions?.limit).toBe(config.MAX_INPUT_NESTING);
+      }
+      expect(await h.everything()).toBe(before);
+    },
+  );
 
   it("are refused without a key too, and under both Accept headers", async () => {
     for (const accept of ["application/json", "application/graphql-response+json"]) {
@@ -112,8 +116,9 @@ describe("documents nested too deep", () => {
           body: JSON.stringify({ query }),
         })
       ).status;
-    expect(await run(`{ project(id: "${id}") { settingsAsOf(at: "2020-01-01T00:00:00Z", scope: [[[[["x"]]]]]) { at } } }`)).toBe(400); // 9 levels
-    expect(await run(`{ project(id: "${id}") { settingsAsOf(at: "2020-01-01T00:00:00Z", scope: ["x"]) { at } } }`)).toBe(200); // 5 levels
+    // 9 levels, then 5.
+    expect(await run(`{ project(id: "${id}") { settingsAsOf(at: "2020-01-01T00:00:00Z", scope: [[[[["x"]]]]]) { at } } }`)).toBe(400);
+    expect(await run(`{ project(id: "${id}") { settingsAsOf(at: "2020-01-01T00:00:00Z", scope: ["x"]) { at } } }`)).toBe(200);
   });
 });
 
@@ -210,16 +215,17 @@ describe("JSON settings", () => {
 
   it("holds a merged object to the size limit with the keys already stored, and rolls back a rename sent with it", async () => {
     const half = (prefix: string) => Object.fromEntries(Array.from({ length: 1500 }, (_, i) => [`${prefix}_${i}`, "value value value"]));
-    const first = await t.gql(UPDATE, { input: { id, sessionReplayConfig: half("a") } });
+    // conversationsSettings keeps keys it does not know (sessionReplayConfig, say, is held to PostHog's keys).
+    const first = await t.gql(UPDATE, { input: { id, conversationsSettings: half("a") } });
     expect(first.data.updateProject.userErrors).toEqual([]);
     const before = await h.everything();
     // Each half alone is within the limit; together they are not.
-    const res = await t.gql(UPDATE, { input: { id, name: "Renamed with an oversized merge", sessionReplayConfig: half("b") } });
+    const res = await t.gql(UPDATE, { input: { id, name: "Renamed with an oversized merge", conversationsSettings: half("b") } });
     expect(res.data.updateProject).toEqual({
       project: null,
       userErrors: [
         {
-          field: ["input", "sessionReplayConfig"],
+          field: ["input", "conversationsSettings"],
           message: expect.stringMatching(/^Must be at most 64 KB as JSON; this is \d+ KB\. \(with the keys already stored\)$/),
           code: "INVALID",
         },

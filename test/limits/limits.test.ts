@@ -38,6 +38,9 @@ const { project, environment } = await insertProject(t.db.prisma, t.org.id, "Lim
 const role = await t.db.prisma.role.create({
   data: { organizationId: t.org.id, name: "Limits role", members: { create: [{ userId: t.owner.id }] } },
 });
+const cohort = await t.db.prisma.cohort.create({
+  data: { environmentId: environment.id, name: "Limits cohort", isStatic: true, cohortType: "static", count: 0 },
+});
 
 /** Runs an operation against another app (other limits) on the same database, counting its SQL. */
 async function gqlOn(app: App, query: string, variables?: Record<string, unknown>, key: string | null = t.ownerKey): Promise<GqlResult> {
@@ -123,7 +126,8 @@ function chain(depth: number): string {
   return `{ environment(id: ${environment.id}) { ${query} } }`;
 }
 
-const BIG = `{ viewer { organizations(first: 100) { nodes { projects(first: 100) { nodes { environments(first: 100) { nodes { annotations(first: 100) { nodes { content } } } } } } } } } }`;
+const BIG = `{ viewer { organizations(first: 100) { nodes { projects(first: 100) { nodes { environments(first: 100) { nodes {
+  annotations(first: 100) { nodes { content } } } } } } } } } }`;
 
 describe("defaults", () => {
   it("are those the README documents, and come from the environment", () => {
@@ -197,7 +201,8 @@ describe("depth, aliases, directives and tokens", () => {
 
 describe("cost", () => {
   it("refuses a request over MAX_QUERY_COST before any SQL, with its cost and the limit in extensions", async () => {
-    // viewer 1 + organizations (1 + 100 × (nodes 1 + projects (1 + 100 × (nodes 1 + environments (1 + 100 × (nodes 1 + annotations (1 + 100 × nodes 1))))))).
+    // viewer 1 + organizations (1 + 100 × (nodes 1 + projects (1 + 100 × (nodes 1 +
+    //   environments (1 + 100 × (nodes 1 + annotations (1 + 100 × nodes 1))))))).
     const requested = 1 + (1 + 100 * (1 + (1 + 100 * (1 + (1 + 100 * (1 + (1 + 100 * 1)))))));
     expect(modelCost(BIG)).toBe(requested);
     expect(requested).toBe(102020202);
@@ -225,7 +230,8 @@ describe("cost", () => {
       ],
       // fragments count where they are spread
       [
-        `{ viewer { ...V } } fragment V on Viewer { organizations(first: 2) { nodes { ... on Organization { name roles(first: 4) { nodes { name } } } } } }`,
+        `{ viewer { ...V } } fragment V on Viewer { organizations(first: 2) { nodes { ... on Organization { name
+          roles(first: 4) { nodes { name } } } } } }`,
         14,
       ],
       [
@@ -242,7 +248,8 @@ describe("cost", () => {
   });
 
   it("reports the cost of a mutation too", async () => {
-    const query = `mutation($input: UpdateRoleInput!) { updateRole(input: $input) { role { name members(first: 2) { totalCount } } userErrors { message } } }`;
+    const query = `mutation($input: UpdateRoleInput!) { updateRole(input: $input) { role { name members(first: 2) { totalCount } }
+      userErrors { message } } }`;
     const res = await t.gql(query, { input: { id: role.id, name: "Limits role" } });
     expectOk(res);
     // updateRole 1 + (role 1 + members (1 + 2 × 0)) + userErrors 1
@@ -250,7 +257,8 @@ describe("cost", () => {
   });
 
   it("computes the cost with the variables' values", async () => {
-    const query = `query($n: Int, $m: Int) { viewer { organizations(first: $n) { nodes { projects(first: $m) { nodes { environments(first: $m) { nodes { name } } } } } } } }`;
+    const query = `query($n: Int, $m: Int) { viewer { organizations(first: $n) { nodes { projects(first: $m) { nodes {
+      environments(first: $m) { nodes { name } } } } } } } }`;
     for (const variables of [{ n: 1, m: 1 }, { n: 10, m: 3 }, { n: 50, m: 4 }, { n: 5 }, {}]) {
       const cost = modelCost(query, variables);
       const res = await t.gql(query, variables);
@@ -275,7 +283,8 @@ describe("cost", () => {
     // nodes: 1 + 3 ids × (environments 1 + 4 × nodes 1)
     expect(res.extensions?.cost).toEqual({ requested: 1 + 3 * (1 + 4 * 1), limit: config.MAX_QUERY_COST });
     // 100 ids × environments(first: 100) × annotations(first: 100) is refused, before any SQL.
-    const big = `query($ids: [ID!]!) { nodes(ids: $ids) { ... on Project { environments(first: 100) { nodes { annotations(first: 100) { nodes { content } } } } } } }`;
+    const big = `query($ids: [ID!]!) { nodes(ids: $ids) { ... on Project { environments(first: 100) { nodes { annotations(first: 100) {
+      nodes { content } } } } } } }`;
     const refused = await t.gql(big, { ids: Array.from({ length: 100 }, () => ids[0]) });
     expectRefused(refused);
   });
@@ -299,7 +308,8 @@ describe("cost", () => {
 describe("limits set by environment variables", () => {
   it("MAX_QUERY_COST: refuses over it, reports it as the limit", async () => {
     const app = appWith({ MAX_QUERY_COST: "10" });
-    const over = `{ viewer { organizations(first: 2) { nodes { name roles(first: 4) { nodes { name } } } } } }`; // 1 + (1 + 2 × (1 + (1 + 4))) = 14
+    // 1 + (1 + 2 × (1 + (1 + 4))) = 14
+    const over = `{ viewer { organizations(first: 2) { nodes { name roles(first: 4) { nodes { name } } } } } }`;
     const under = `{ viewer { organizations(last: 3) { nodes { name } } } }`; // 5
     expect(modelCost(over)).toBe(14);
     const refused = await gqlOn(app, over);
@@ -365,6 +375,7 @@ describe("first/last outside 1..100", () => {
     Project: { query: (sel) => `{ project(id: ${project.id}) { ${sel} } }` },
     Environment: { query: (sel) => `{ environment(id: ${environment.id}) { ${sel} } }` },
     Role: { query: (sel) => `{ role(id: "${role.id}") { ${sel} } }` },
+    Cohort: { query: (sel) => `{ cohort(id: ${cohort.id}) { ${sel} } }` },
   };
 
   /** Every field of the schema returning a connection (it takes `first` and returns edges and pageInfo). */

@@ -218,7 +218,10 @@ class Doc {
   child(type: GraphQLNamedType): string {
     if (isConnectionType(type)) {
       const node = getNamedType(type.getFields().nodes.type).name;
-      return `totalCount pageInfo { ${this.leaves("PageInfo")} } edges { cursor node { ${this.leaves(node)} } } nodes { ${this.leaves(node)} }`;
+      return (
+        `totalCount pageInfo { ${this.leaves("PageInfo")} } ` +
+        `edges { cursor node { ${this.leaves(node)} } } nodes { ${this.leaves(node)} }`
+      );
     }
     if (isObjectType(type)) return this.leaves(type.name);
     throw new Error(`No selection for ${type.name}`);
@@ -332,9 +335,13 @@ const PATHS: Record<string, Path[]> = {
   Cohort: [
     viaNodes("Cohort", (w) => w.cohorts),
     {
-      name: "viewer.organizations.projects.environments.cohorts",
-      body: (sel) => ORGS(`projects(first: 1) { nodes { environments(first: 2) { nodes { cohorts(first: 5) { nodes { ${sel} } } } } } }`),
-      parents: (data) => envNodes(data).flatMap((e) => e.cohorts.nodes),
+      // Through projects' environments rather than from the viewer: Cohort.persons' items would pass the depth limit (12) there.
+      name: "nodes(ids:) of Project → environments.cohorts",
+      body: (sel) =>
+        `query($ids: [ID!]!) { nodes(ids: $ids) { ... on Project { environments(first: 2) { nodes { cohorts(first: 5) { nodes {
+          ${sel} } } } } } } }`,
+      variables: (w) => ({ ids: w.projects.map((id) => encodeId("Project", id)) }),
+      parents: (data) => data.nodes.flatMap((p: any) => p.environments.nodes.flatMap((e: any) => e.cohorts.nodes)),
       expected: (w) => 2 * w.n,
     },
   ],
@@ -567,6 +574,26 @@ describe("settingsAsOf, batched by (environment, instant)", () => {
       counts.push(res.sql);
     }
     // authentication, the environments, the activity of every (environment, instant) pair
+    expect(counts).toEqual([3, 3, 3]);
+  });
+});
+
+describe("Cohort.persons, batched by cohort", () => {
+  it("answers each cohort its own members, in one statement for all of them", async () => {
+    const query = `query($ids: [ID!]!) { nodes(ids: $ids) { ... on Cohort { databaseId
+      persons(first: 5) { totalCount nodes { uuid distinctIds } } } } }`;
+    const counts: number[] = [];
+    for (const n of SIZES) {
+      const w = worlds.get(n)!;
+      const res = await t.gql(query, { ids: w.cohorts.map((id) => encodeId("Cohort", id)) }, { key: w.key });
+      expect(res.errors).toBeUndefined();
+      expect(res.data.nodes).toHaveLength(2 * n);
+      const stored = await prisma.cohortPerson.findMany({ where: { cohortId: { in: w.cohorts } }, include: { person: true } });
+      const expected = new Map(stored.map((m) => [m.cohortId, [{ uuid: m.person.uuid, distinctIds: m.person.distinctIds }]]));
+      for (const c of res.data.nodes) expect(c.persons).toEqual({ totalCount: 1, nodes: expected.get(c.databaseId) });
+      counts.push(res.sql);
+    }
+    // authentication, the cohorts, the persons of every cohort
     expect(counts).toEqual([3, 3, 3]);
   });
 });

@@ -13,10 +13,14 @@ const member = await h.userAt(MembershipLevel.MEMBER);
 const owner = await prisma.user.findUniqueOrThrow({ where: { id: t.owner.id } });
 
 const UPDATE = `mutation($input: UpdateProjectInput!) { updateProject(input: $input) { project { databaseId } ${USER_ERRORS} } }`;
-const UPDATE_ENV = `mutation($input: UpdateEnvironmentInput!) { updateEnvironment(input: $input) { environment { databaseId } ${USER_ERRORS} } }`;
-const LOGS = `mutation($input: UpdateProjectLogsConfigInput!) { updateProjectLogsConfig(input: $input) { project { databaseId } ${USER_ERRORS} } }`;
-const ROTATE = `mutation($input: RotateProjectSecretTokenInput!) { rotateProjectSecretToken(input: $input) { project { databaseId } ${USER_ERRORS} } }`;
-const ACTIVITY = `activity(first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } nodes { id activity scope itemId createdAt user { email } detail { name context changes { type action field before after } } } }`;
+const UPDATE_ENV = `mutation($input: UpdateEnvironmentInput!) { updateEnvironment(input: $input) { environment { databaseId }
+  ${USER_ERRORS} } }`;
+const LOGS = `mutation($input: UpdateProjectLogsConfigInput!) { updateProjectLogsConfig(input: $input) { project { databaseId }
+  ${USER_ERRORS} } }`;
+const ROTATE = `mutation($input: RotateProjectSecretTokenInput!) { rotateProjectSecretToken(input: $input) { project { databaseId }
+  ${USER_ERRORS} } }`;
+const ACTIVITY = `activity(first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor }
+  nodes { id activity scope itemId createdAt user { email } detail { name context changes { type action field before after } } } }`;
 
 async function mutate(query: string, input: Record<string, unknown>, key?: string) {
   const data = await h.ok(query, { input }, key);
@@ -34,7 +38,8 @@ describe("Project.activity and Environment.activity", () => {
     await sleep(5);
     await mutate(UPDATE_ENV, { id: String(env.id), timezone: "Asia/Seoul" });
 
-    const q = `query($id: ID!, $env: ID!, $first: Int, $after: String) { project(id: $id) { ${ACTIVITY} } environment(id: $env) { ${ACTIVITY} } }`;
+    const q = `query($id: ID!, $env: ID!, $first: Int, $after: String) { project(id: $id) { ${ACTIVITY} }
+      environment(id: $env) { ${ACTIVITY} } }`;
     const data = await h.ok(q, { id: String(p.project.id), env: String(env.id) });
     const nodes = data.project.activity.nodes;
     expect(data.project.activity.totalCount).toBe(3);
@@ -105,7 +110,7 @@ describe("one entry per change", () => {
     const p = await h.project();
     const id = String(p.project.id);
     const env = await h.environment(p.project);
-    const target = await t.fixtures.organization(undefined, [{ userId: t.owner.id, level: MembershipLevel.OWNER }]);
+    const { org: target } = await h.seed.home.owner.createOrg();
     const steps: [string, string, Record<string, unknown>, number][] = [
       ["updateProject", "UpdateProjectInput", { id, timezone: "Europe/Prague", weekStartDay: "MONDAY" }, 1],
       ["updateProject", "UpdateProjectInput", { id, timezone: "Europe/Prague" }, 0],
@@ -117,8 +122,8 @@ describe("one entry per change", () => {
       ["generateProjectConversationsPublicToken", "GenerateProjectConversationsPublicTokenInput", { id }, 1],
       ["updateProjectLogsConfig", "UpdateProjectLogsConfigInput", { id, logsSessionIdAttributeKeys: ["sid"] }, 1],
       ["updateProjectLogsConfig", "UpdateProjectLogsConfigInput", { id, logsSessionIdAttributeKeys: ["sid"] }, 0],
-      ["addProjectProductIntent", "AddProjectProductIntentInput", { id, productType: "surveys" }, 1],
-      ["completeProjectProductOnboarding", "CompleteProjectProductOnboardingInput", { id, productType: "surveys" }, 1],
+      ["addProjectProductIntent", "AddProjectProductIntentInput", { id, productType: "SURVEYS" }, 1],
+      ["completeProjectProductOnboarding", "CompleteProjectProductOnboardingInput", { id, productType: "SURVEYS" }, 1],
       ["updateEnvironment", "UpdateEnvironmentInput", { id: String(env.id), experimentRecalculationTime: "03:00" }, 1],
       ["updateEnvironment", "UpdateEnvironmentInput", { id: String(env.id), experimentRecalculationTime: "03:00" }, 0],
       ["resetEnvironmentToken", "ResetEnvironmentTokenInput", { id: String(env.id) }, 1],
@@ -157,7 +162,8 @@ describe("one entry per change", () => {
 
 // ---- settingsAsOf -----------------------------------------------------------------
 
-const SETTINGS = `timezone weekStartDay sessionRecordingSampleRate sessionRecordingOptIn modifiers appUrls baseCurrency sessionRecordingRetentionPeriod`;
+const SETTINGS = `timezone weekStartDay sessionRecordingSampleRate sessionRecordingOptIn modifiers appUrls baseCurrency
+  sessionRecordingRetentionPeriod`;
 const SNAPSHOT = `${SETTINGS} logsDistinctIdAttributeKeys logsSessionIdAttributeKeys`;
 
 const p = await h.project({ appUrls: ["https://start.example.com"] }, h.uniqueName("Timeline"));

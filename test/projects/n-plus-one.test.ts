@@ -2,7 +2,7 @@
 // number of organizations, projects and environments.
 import { describe, expect, it } from "vitest";
 import { setupTestApp } from "../helpers/app.js";
-import { helpers, MembershipLevel } from "./support.js";
+import { helpers } from "./support.js";
 
 const t = await setupTestApp();
 const h = helpers(t);
@@ -15,19 +15,26 @@ const ACTIVITY = `{ viewer { organizations(first: 10) { nodes { projects(first: 
   activity(first: 5) { totalCount nodes { activity user { email } detail { changes { field after } } } } } } } } } }`;
 
 // The issue's shape: organization → projects(first: 50) → environments → activity(first: 5).
-const DEEP = `query($id: ID!) { organization(id: $id) { projects(first: 50) { totalCount nodes { name secretApiToken liveEventsToken promotedProductIntent hasGroupTypes
-  environments(first: 5) { nodes { name eventIngestionRestrictions { restrictionType } activity(first: 5) { nodes { activity user { email } } } } } } } } }`;
+const DEEP = `query($id: ID!) { organization(id: $id) { projects(first: 50) { totalCount nodes {
+  name secretApiToken liveEventsToken promotedProductIntent hasGroupTypes
+  environments(first: 5) { nodes { name eventIngestionRestrictions { restrictionType }
+  activity(first: 5) { nodes { activity user { email } } } } } } } } }`;
 
-/** A user owning `orgs` organizations of `projects` projects each; every project has 2 environments, intents, group types, restrictions and activity. */
+/**
+ * A user owning `orgs` organizations of `projects` projects each; every project has 2 environments, intents, group types, restrictions and
+ * activity.
+ */
 async function world(orgs: number, projects: number) {
-  const user = await t.fixtures.user();
+  const owner = await h.seed.createOwner();
+  const user = owner.user;
   const orgIds: string[] = [];
   for (let o = 0; o < orgs; o += 1) {
-    const org = await t.fixtures.organization(undefined, [{ userId: user.id, level: MembershipLevel.OWNER }]);
+    const seeded = await owner.createOrg();
+    const org = seeded.org;
     orgIds.push(org.id);
     for (let p = 0; p < projects; p += 1) {
-      const { project, environment } = await h.project({ timezone: "Europe/Berlin" }, h.uniqueName("N1"), org.id);
-      const staging = await h.environment(project, h.uniqueName("N1 staging"));
+      const { project, environment } = await seeded.createProject(h.uniqueName("N1"), { timezone: "Europe/Berlin" });
+      const staging = await seeded.createEnvironment(project, h.uniqueName("N1 staging"));
       for (const env of [environment, staging]) {
         await prisma.productIntent.create({
           data: { environmentId: env.id, productType: "product_analytics", contexts: { "onboarding product selected - primary": 1 } },
@@ -57,7 +64,7 @@ async function world(orgs: number, projects: number) {
       }
     }
   }
-  return { key: await t.fixtures.key(user.id), orgIds };
+  return { key: owner.key, orgIds };
 }
 
 const small = await world(1, 1);
@@ -128,7 +135,8 @@ describe("N+1: organizations → projects → environments → intents and group
     const ids = (
       await h.ok(`{ viewer { organizations(first: 10) { nodes { projects(first: 10) { nodes { id } } } } } }`, undefined, many.key)
     ).viewer.organizations.nodes.flatMap((o: any) => o.projects.nodes.map((p: any) => p.id));
-    const q = `query($ids: [ID!]!) { nodes(ids: $ids) { ... on Project { name environments(first: 2) { nodes { productIntents { productType } groupTypes { groupType } } } } } }`;
+    const q = `query($ids: [ID!]!) { nodes(ids: $ids) { ... on Project { name environments(first: 2) { nodes { productIntents {
+      productType } groupTypes { groupType } } } } } }`;
     const one = await t.gql(q, { ids: ids.slice(0, 1) }, { key: many.key });
     const all = await t.gql(q, { ids }, { key: many.key });
     for (const res of [one, all]) expect(res.errors).toBeUndefined();

@@ -63,7 +63,8 @@ describe("project(id:)", () => {
 });
 
 describe("environment(id:)", () => {
-  const ENV = `query($id: ID!) { environment(id: $id) { id databaseId uuid name projectId isPrimary apiToken project { id name } organization { id } } }`;
+  const ENV = `query($id: ID!) { environment(id: $id) { id databaseId uuid name projectId isPrimary apiToken project { id name }
+    organization { id } } }`;
 
   it("finds an environment by global id and integer id, with its project", async () => {
     const byGid = await h.ok(ENV, { id: environmentGid(staging.id) });
@@ -145,7 +146,8 @@ describe("Organization.projects", () => {
 describe("Project.environments and Environment.project", () => {
   it("lists a project's environments, the primary first", async () => {
     const data = await h.ok(
-      `query($id: ID!) { project(id: $id) { primaryEnvironment { databaseId } environments { totalCount nodes { databaseId name isPrimary project { databaseId } } } } }`,
+      `query($id: ID!) { project(id: $id) { primaryEnvironment { databaseId }
+        environments { totalCount nodes { databaseId name isPrimary project { databaseId } } } } }`,
       {
         id: String(alpha.project.id),
       },
@@ -278,7 +280,8 @@ const camel = (s: string) => RENAMED[s] ?? s.replace(/_([a-z0-9])/g, (_m, c: str
 
 async function typeFields(name: string): Promise<Map<string, string>> {
   const data = await h.ok(
-    `query($name: String!) { __type(name: $name) { fields { name type { kind name ofType { kind name ofType { kind name ofType { name } } } } } } }`,
+    `query($name: String!) { __type(name: $name) { fields { name type { kind name ofType { kind name ofType { kind name
+      ofType { name } } } } } } }`,
     { name },
   );
   const show = (ty: any): string =>
@@ -334,8 +337,9 @@ const ALL_FIELDS = `
   featureFlagConfirmationEnabled featureFlagConfirmationMessage flagsPersistenceDefault hasCompletedOnboardingFor heatmapsOptIn
   humanFriendlyComparisonPeriods injectWebApps isDemo liveEventsColumns logsSettings marketingAnalyticsConfig modifiers onboardingTasks
   pathCleaningFilters personDisplayNameProperties primaryDashboard proactiveTasksEnabled receiveOrgLevelActivityLogs recordingDomains
-  requireEvaluationContexts revenueAnalyticsConfig sessionRecordingEventTriggerConfig sessionRecordingLinkedFlag sessionRecordingMaskingConfig
-  sessionRecordingMinimumDurationMilliseconds sessionRecordingNetworkPayloadCaptureConfig sessionRecordingOptIn sessionRecordingRetentionPeriod
+  requireEvaluationContexts revenueAnalyticsConfig sessionRecordingEventTriggerConfig sessionRecordingLinkedFlag
+  sessionRecordingMaskingConfig sessionRecordingMinimumDurationMilliseconds sessionRecordingNetworkPayloadCaptureConfig
+  sessionRecordingOptIn sessionRecordingRetentionPeriod
   sessionRecordingSampleRate sessionRecordingTriggerGroups sessionRecordingTriggerMatchTypeConfig sessionRecordingUrlBlocklistConfig
   sessionRecordingUrlTriggerConfig sessionReplayConfig slackIncomingWebhook surveyConfig surveysOptIn testAccountFilters
   testAccountFiltersDefaultChecked timezone webAnalyticsPreAggregatedTablesEnabled weekStartDay workflowsConfig`;
@@ -411,7 +415,8 @@ describe("the fields of a project", () => {
       },
     });
     const { project } = await h.ok(
-      `query($id: ID!) { project(id: $id) { timezone weekStartDay sessionRecordingRetentionPeriod businessModel baseCurrency cookielessServerHashMode sessionRecordingTriggerMatchTypeConfig sessionRecordingSampleRate } }`,
+      `query($id: ID!) { project(id: $id) { timezone weekStartDay sessionRecordingRetentionPeriod businessModel baseCurrency
+        cookielessServerHashMode sessionRecordingTriggerMatchTypeConfig sessionRecordingSampleRate } }`,
       { id: String(beta.project.id) },
     );
     expect(project).toEqual({
@@ -437,7 +442,8 @@ describe("the fields of a project", () => {
 });
 
 describe("secret tokens", () => {
-  const SECRETS = `query($id: ID!) { project(id: $id) { secretApiToken secretApiTokenBackup primaryEnvironment { secretApiToken } environments { nodes { secretApiToken secretApiTokenBackup } } } }`;
+  const SECRETS = `query($id: ID!) { project(id: $id) { secretApiToken secretApiTokenBackup primaryEnvironment { secretApiToken }
+    environments { nodes { secretApiToken secretApiTokenBackup } } } }`;
 
   it("shows them to an admin whose key has project:write", async () => {
     await prisma.environment.update({
@@ -564,7 +570,8 @@ describe("group types, product intents, demo data, logs config", () => {
       },
     });
     const { project } = await h.ok(
-      `query($id: ID!) { project(id: $id) { promotedProductIntent productIntents { productType contexts createdAt updatedAt onboardingCompletedAt activatedAt } } }`,
+      `query($id: ID!) { project(id: $id) { promotedProductIntent productIntents {
+        productType contexts createdAt updatedAt onboardingCompletedAt activatedAt } } }`,
       { id: String(p.project.id) },
     );
     expect(project.promotedProductIntent).toBe("session_replay");

@@ -3,11 +3,13 @@
 // with a code, and snapshots of the rows a mutation may write.
 import { expect } from "vitest";
 import type { setupTestApp } from "../helpers/app.js";
+import { initSeed } from "../helpers/scenarios.js";
 import { MembershipLevel } from "../../src/auth/levels.js";
 import { ALL_SCOPES } from "../../src/auth/scopes.js";
 import { insertProject } from "../../src/domain/projects/store.js";
 import { insertEnvironment } from "../../src/domain/environments/store.js";
 import { encodeId } from "../../src/domain/ids.js";
+import type { UserErrorCodeValue } from "../../src/domain/outcome.js";
 
 export type T = Awaited<ReturnType<typeof setupTestApp>>;
 
@@ -23,19 +25,37 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
 
 export const USER_ERRORS = `userErrors { field message code }`;
 
+/** A userError a refusal must carry: its code, and the path of the input field at fault (`"input.name"`, `"input.appUrls.1"`). */
+export interface ExpectedUserError {
+  code: UserErrorCodeValue;
+  field: string | null;
+}
+
+/** Asserts that `userErrors` are exactly `expected` (code and dotted field path, in any order), each with a message. */
+export function expectUserErrors(
+  userErrors: { code: string; field: string[] | null; message: string }[] | undefined,
+  expected: ExpectedUserError | ExpectedUserError[],
+  context = JSON.stringify(userErrors),
+) {
+  const order = (e: ExpectedUserError) => `${e.field}\u0000${e.code}`;
+  const sorted = (list: ExpectedUserError[]) => [...list].sort((a, b) => order(a).localeCompare(order(b)));
+  const actual = (userErrors ?? []).map((e) => ({ code: e.code as UserErrorCodeValue, field: e.field?.join(".") ?? null }));
+  expect(sorted(actual), context).toEqual(sorted([expected].flat()));
+  for (const e of userErrors ?? []) expect(e.message, context).toMatch(/\S/);
+}
+
 export function helpers(t: T) {
   const prisma = t.db.prisma;
+  const seed = initSeed(t);
   let n = 0;
   const uniqueName = (prefix = "Project") => {
     n += 1;
     return `${prefix} ${process.pid}-${n}`;
   };
 
-  /** A user at `level` in `organizationId` (default t.org), with a key of `scopes`. */
-  async function userAt(level: number, organizationId: string = t.org.id, scopes: string[] = ALL_SCOPES) {
-    const user = await t.fixtures.user();
-    await prisma.organizationMembership.create({ data: { organizationId, userId: user.id, level } });
-    return { user, key: await t.fixtures.key(user.id, scopes) };
+  /** A user at `level` in t.org, with a key of `scopes` (the `seed.home.member()` scenario). */
+  function userAt(level: number, scopes: string[] = ALL_SCOPES) {
+    return seed.home.member(level, scopes);
   }
 
   /** A project with its primary environment, inserted directly (no activity). */
@@ -62,12 +82,21 @@ export function helpers(t: T) {
     return res;
   }
 
-  /** Runs a mutation whose payload must carry userErrors; returns the payload. */
-  async function refused(mutation: string, field: string, variables: Record<string, unknown>, key?: string) {
+  /**
+   * Runs a mutation that must be refused with exactly the `expected` userErrors (each one's code and field path, in any
+   * order), each with a message; returns the payload (`payload` names its field in `data`).
+   */
+  async function refused(
+    expected: ExpectedUserError | ExpectedUserError[],
+    mutation: string,
+    payload: string,
+    variables: Record<string, unknown>,
+    key?: string,
+  ) {
     const data = await ok(mutation, variables, key);
-    const payload = data[field];
-    expect(payload.userErrors.length, JSON.stringify(payload)).toBeGreaterThan(0);
-    return payload;
+    const answer = data[payload];
+    expectUserErrors(answer?.userErrors, expected, JSON.stringify(answer));
+    return answer;
   }
 
   /** Everything a projects/environments mutation could write, to prove that nothing was. */
@@ -86,7 +115,7 @@ export function helpers(t: T) {
     return prisma.activityLog.findMany({ where, orderBy: [{ createdAt: "asc" }] });
   }
 
-  return { prisma, uniqueName, userAt, project, environment, ok, fails, refused, everything, activityOf };
+  return { prisma, seed, uniqueName, userAt, project, environment, ok, fails, refused, everything, activityOf };
 }
 
 export { MembershipLevel };

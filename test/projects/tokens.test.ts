@@ -16,8 +16,10 @@ const admin = await h.userAt(MembershipLevel.ADMIN);
 const TOKENS = `project { databaseId apiToken secretApiToken secretApiTokenBackup conversationsSettings }`;
 const RESET = `mutation($input: ResetProjectTokenInput!) { resetProjectToken(input: $input) { ${TOKENS} ${USER_ERRORS} } }`;
 const ROTATE = `mutation($input: RotateProjectSecretTokenInput!) { rotateProjectSecretToken(input: $input) { ${TOKENS} ${USER_ERRORS} } }`;
-const DELETE_BACKUP = `mutation($input: DeleteProjectSecretTokenBackupInput!) { deleteProjectSecretTokenBackup(input: $input) { ${TOKENS} ${USER_ERRORS} } }`;
-const CONVERSATIONS = `mutation($input: GenerateProjectConversationsPublicTokenInput!) { generateProjectConversationsPublicToken(input: $input) { ${TOKENS} ${USER_ERRORS} } }`;
+const DELETE_BACKUP = `mutation($input: DeleteProjectSecretTokenBackupInput!) { deleteProjectSecretTokenBackup(input: $input) { ${TOKENS}
+  ${USER_ERRORS} } }`;
+const CONVERSATIONS = `mutation($input: GenerateProjectConversationsPublicTokenInput!) {
+  generateProjectConversationsPublicToken(input: $input) { ${TOKENS} ${USER_ERRORS} } }`;
 
 const envRow = (id: number) => prisma.environment.findUniqueOrThrow({ where: { id } });
 const changesOf = (entry: { detail: unknown }) =>

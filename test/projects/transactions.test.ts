@@ -3,7 +3,7 @@
 // injected with a trigger on this file's own database.
 import { beforeAll, describe, expect, it } from "vitest";
 import { setupTestApp } from "../helpers/app.js";
-import { helpers, MembershipLevel, USER_ERRORS } from "./support.js";
+import { helpers, USER_ERRORS } from "./support.js";
 
 const t = await setupTestApp();
 const h = helpers(t);
@@ -22,7 +22,7 @@ beforeAll(async () => {
   );
 });
 
-const target = await t.fixtures.organization(undefined, [{ userId: t.owner.id, level: MembershipLevel.OWNER }]);
+const { org: target } = await h.seed.home.owner.createOrg();
 
 const M = (name: string, input: string) => `mutation($input: ${input}!) { ${name}(input: $input) { ${USER_ERRORS} } }`;
 
@@ -75,8 +75,8 @@ describe("a failure at the last step leaves nothing half-done", () => {
     ["rotateProjectSecretToken", "RotateProjectSecretTokenInput", {}],
     ["generateProjectConversationsPublicToken", "GenerateProjectConversationsPublicTokenInput", {}],
     ["updateProjectLogsConfig", "UpdateProjectLogsConfigInput", { logsDistinctIdAttributeKeys: ["x"] }],
-    ["addProjectProductIntent", "AddProjectProductIntentInput", { productType: "surveys" }],
-    ["completeProjectProductOnboarding", "CompleteProjectProductOnboardingInput", { productType: "surveys" }],
+    ["addProjectProductIntent", "AddProjectProductIntentInput", { productType: "SURVEYS" }],
+    ["completeProjectProductOnboarding", "CompleteProjectProductOnboardingInput", { productType: "SURVEYS" }],
   ])("%s: tokens, settings and intents stay", async (name, input, extra) => {
     const p = await h.project({}, `FAIL ${name}`);
     await expectFaultAndNothingWritten(name, input, { id: String(p.project.id), ...extra });

@@ -4,11 +4,13 @@
 // any role member added. A member whose level changes is not added again.
 import { describe, expect, it, vi } from "vitest";
 import { setupTestApp } from "../helpers/app.js";
+import { initSeed } from "../helpers/scenarios.js";
 import { runCli } from "../../src/cli/index.js";
 import { MembershipLevel } from "../../src/auth/levels.js";
 
 const t = await setupTestApp();
 const prisma = t.db.prisma;
+const seed = initSeed(t);
 
 /** Runs a command against the test database; answers its exit code and what it printed. */
 async function cli(...argv: string[]) {
@@ -27,7 +29,7 @@ async function cli(...argv: string[]) {
 
 /** An organization owned by t.owner with two roles, the first its default one. */
 async function organizationWithDefaultRole() {
-  const org = await t.fixtures.organization(undefined, [{ userId: t.owner.id, level: MembershipLevel.OWNER }]);
+  const { org } = await seed.home.owner.createOrg();
   const role = await prisma.role.create({ data: { organizationId: org.id, name: "Everyone", createdById: t.owner.id } });
   const other = await prisma.role.create({ data: { organizationId: org.id, name: "Others", createdById: t.owner.id } });
   await prisma.organization.update({ where: { id: org.id }, data: { defaultRoleId: role.id } });
@@ -120,7 +122,7 @@ describe("member:add with a default role", () => {
 
 describe("member:add without a default role", () => {
   it("adds the member only, recording nothing", async () => {
-    const org = await t.fixtures.organization(undefined, [{ userId: t.owner.id, level: MembershipLevel.OWNER }]);
+    const { org } = await seed.home.owner.createOrg();
     await prisma.role.create({ data: { organizationId: org.id, name: "Not the default" } });
     const user = await t.fixtures.user();
     const activity = await prisma.activityLog.count();

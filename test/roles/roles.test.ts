@@ -1,22 +1,26 @@
 import { describe, expect, it } from "vitest";
 import { setupTestApp } from "../helpers/app.js";
+import { initSeed } from "../helpers/scenarios.js";
+import { helpers } from "../projects/support.js";
 import { MembershipLevel } from "../../src/auth/levels.js";
 import { encodeId } from "../../src/domain/ids.js";
 
 const t = await setupTestApp();
 const prisma = t.db.prisma;
+const { ok } = helpers(t);
+const seed = initSeed(t);
 
 // A plain member (level 1) of the test organization, with an all-scopes key.
-const member = await t.fixtures.user();
-await prisma.organizationMembership.create({ data: { organizationId: t.org.id, userId: member.id, level: MembershipLevel.MEMBER } });
-const memberKey = await t.fixtures.key(member.id);
+const { user: member, key: memberKey } = await seed.home.member();
 
 // Another organization the owner does not belong to, with a role.
-const stranger = await t.fixtures.user();
-const otherOrg = await t.fixtures.organization(undefined, [{ userId: stranger.id, level: MembershipLevel.OWNER }]);
+const {
+  org: otherOrg,
+  owner: { user: stranger, key: strangerKey },
+} = await seed.ownerWithOrg();
 const otherRole = await prisma.role.create({ data: { organizationId: otherOrg.id, name: "Other org role", createdById: stranger.id } });
 
-const owner = await prisma.user.findUniqueOrThrow({ where: { id: t.owner.id } });
+const owner = seed.home.owner.user;
 const roleGid = (id: string) => encodeId("Role", id);
 const userGid = (id: number) => encodeId("User", id);
 const orgGid = (id: string) => encodeId("Organization", id);
@@ -27,12 +31,6 @@ const uniqueName = (prefix: string) => {
   return `${prefix} ${process.pid}-${n}`;
 };
 
-async function ok<T = any>(query: string, variables?: Record<string, unknown>, key?: string) {
-  const res = await t.gql<T>(query, variables, key ? { key } : undefined);
-  expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
-  return res.data as any;
-}
-
 const counts = async () => ({
   roles: await prisma.role.count(),
   memberships: await prisma.roleMembership.count(),
@@ -42,14 +40,21 @@ const counts = async () => ({
     .join(","),
 });
 
-const ROLE_FIELDS = `id uuid name createdAt isDefault createdBy { email } members(first: 10) { totalCount nodes { joinedAt user { email } } }`;
+const ROLE_FIELDS = `id uuid name createdAt isDefault createdBy { email }
+  members(first: 10) { totalCount nodes { joinedAt user { email } } }`;
 
-const CREATE = `mutation($input: CreateRoleInput!) { createRole(input: $input) { role { ${ROLE_FIELDS} } userErrors { field message code } } }`;
-const UPDATE = `mutation($input: UpdateRoleInput!) { updateRole(input: $input) { role { ${ROLE_FIELDS} } userErrors { field message code } } }`;
-const DELETE = `mutation($input: DeleteRoleInput!) { deleteRole(input: $input) { deletedRoleId organization { id defaultRole { id } } userErrors { field message code } } }`;
-const ADD = `mutation($input: AddRoleMemberInput!) { addRoleMember(input: $input) { role { id members(first: 10) { totalCount nodes { user { email } } } } member { joinedAt user { email } } userErrors { field message code } } }`;
-const REMOVE = `mutation($input: RemoveRoleMemberInput!) { removeRoleMember(input: $input) { role { id members(first: 10) { totalCount } } member { user { email } } userErrors { field message code } } }`;
-const SET_DEFAULT = `mutation($input: SetOrganizationDefaultRoleInput!) { setOrganizationDefaultRole(input: $input) { organization { id defaultRole { id name isDefault } } defaultRole { name } userErrors { field message code } } }`;
+const CREATE = `mutation($input: CreateRoleInput!) { createRole(input: $input) { role { ${ROLE_FIELDS} }
+  userErrors { field message code } } }`;
+const UPDATE = `mutation($input: UpdateRoleInput!) { updateRole(input: $input) { role { ${ROLE_FIELDS} }
+  userErrors { field message code } } }`;
+const DELETE = `mutation($input: DeleteRoleInput!) { deleteRole(input: $input) { deletedRoleId organization { id defaultRole { id } }
+  userErrors { field message code } } }`;
+const ADD = `mutation($input: AddRoleMemberInput!) { addRoleMember(input: $input) { role { id members(first: 10) { totalCount nodes {
+  user { email } } } } member { joinedAt user { email } } userErrors { field message code } } }`;
+const REMOVE = `mutation($input: RemoveRoleMemberInput!) { removeRoleMember(input: $input) { role { id members(first: 10) { totalCount } }
+  member { user { email } } userErrors { field message code } } }`;
+const SET_DEFAULT = `mutation($input: SetOrganizationDefaultRoleInput!) { setOrganizationDefaultRole(input: $input) { organization {
+  id defaultRole { id name isDefault } } defaultRole { name } userErrors { field message code } } }`;
 
 async function makeRole(name = uniqueName("Role"), organizationId = t.org.id) {
   return prisma.role.create({ data: { organizationId, name, createdById: t.owner.id } });
@@ -69,7 +74,8 @@ describe("reading roles", () => {
     await prisma.roleMembership.create({ data: { roleId: first.id, userId: member.id, joinedAt: new Date("2026-01-04T00:00:00Z") } });
     await prisma.organization.update({ where: { id: org.id }, data: { defaultRoleId: first.id } });
 
-    const query = `query($id: ID!) { organization(id: $id) { defaultRole { name } roles(first: 10) { totalCount nodes { ${ROLE_FIELDS} } } } }`;
+    const query = `query($id: ID!) { organization(id: $id) { defaultRole { name }
+      roles(first: 10) { totalCount nodes { ${ROLE_FIELDS} } } } }`;
     for (const key of [t.ownerKey, memberKey]) {
       const data = await ok(query, { id: org.id }, key);
       expect(data.organization.defaultRole).toEqual({ name: "Engineers" });
@@ -89,11 +95,7 @@ describe("reading roles", () => {
   });
 
   it("answers no default role when the organization has none", async () => {
-    const data = await ok(
-      `query($id: ID!) { organization(id: $id) { defaultRole { id } } }`,
-      { id: otherOrg.id },
-      await t.fixtures.key(stranger.id),
-    );
+    const data = await ok(`query($id: ID!) { organization(id: $id) { defaultRole { id } } }`, { id: otherOrg.id }, strangerKey);
     expect(data.organization.defaultRole).toBeNull();
   });
 
@@ -129,14 +131,14 @@ describe("reading roles", () => {
 
   it("hides roles of organizations outside the key's limits", async () => {
     const role = await makeRole();
-    const key = await t.fixtures.key(t.owner.id, ["organization:read"], { scopedOrganizations: [otherOrg.id] });
+    const key = await seed.home.scopedKey(["organization:read"], { organizations: [otherOrg.id] });
     const res = await t.gql(`query($id: ID!) { role(id: $id) { name } }`, { id: roleGid(role.id) }, { key });
     expect(res.errors?.[0].extensions?.code).toBe("NOT_FOUND");
   });
 
   it("answers FORBIDDEN when the key lacks organization:read", async () => {
     const role = await makeRole();
-    const key = await t.fixtures.key(t.owner.id, ["project:read", "project:write"]);
+    const key = await seed.home.scopedKey(["project:read", "project:write"]);
     const res = await t.gql(`query($id: ID!) { role(id: $id) { name } }`, { id: roleGid(role.id) }, { key });
     expect(res.errors?.[0].extensions?.code).toBe("FORBIDDEN");
     expect(res.data?.role ?? null).toBeNull();
@@ -181,10 +183,9 @@ describe("createRole", () => {
   });
 
   it("allows the same name in another organization", async () => {
-    const key = await t.fixtures.key(stranger.id);
     const name = uniqueName("Shared name");
     await makeRole(name);
-    const data = await ok(CREATE, { input: { organizationId: otherOrg.id, name } }, key);
+    const data = await ok(CREATE, { input: { organizationId: otherOrg.id, name } }, strangerKey);
     expect(data.createRole.userErrors).toEqual([]);
   });
 
@@ -404,7 +405,7 @@ describe("role members", () => {
 
 describe("setOrganizationDefaultRole", () => {
   it("sets and clears the default role, writing one entry per change", async () => {
-    const org = await t.fixtures.organization(undefined, [{ userId: t.owner.id, level: MembershipLevel.OWNER }]);
+    const { org } = await seed.home.owner.createOrg();
     const role = await makeRole(uniqueName("Default"), org.id);
     const set = await ok(SET_DEFAULT, { input: { organizationId: orgGid(org.id), roleId: roleGid(role.id) } });
     expect(set.setOrganizationDefaultRole).toEqual({
@@ -502,7 +503,7 @@ describe("authorization of changes", () => {
 
   it("answers FORBIDDEN to a key without organization:write and writes nothing", async () => {
     const role = await makeRole();
-    const key = await t.fixtures.key(t.owner.id, ["organization:read"]);
+    const key = await seed.home.scopedKey(["organization:read"]);
     const before = await counts();
     const res = await t.gql(UPDATE, { input: { id: role.id, name: uniqueName("Read only") } }, { key });
     expect(res.errors?.[0].extensions?.code).toBe("FORBIDDEN");
@@ -529,16 +530,15 @@ describe("authorization of changes", () => {
 
 describe("query cost", () => {
   const NESTED = `{ viewer { organizations(first: 10) { nodes { name defaultRole { name }
-    roles(first: 10) { totalCount nodes { name isDefault createdBy { email } members(first: 10) { totalCount nodes { joinedAt user { email } } } } } } } } }`;
+    roles(first: 10) { totalCount nodes { name isDefault createdBy { email }
+    members(first: 10) { totalCount nodes { joinedAt user { email } } } } } } } } }`;
 
   async function userWithOrganizations(orgCount: number, rolesPerOrg: number, membersPerRole: number) {
-    const user = await t.fixtures.user();
+    const viewer = await seed.createOwner();
     for (let o = 0; o < orgCount; o += 1) {
-      const others = await Promise.all(Array.from({ length: membersPerRole }, () => t.fixtures.user()));
-      const org = await t.fixtures.organization(undefined, [
-        { userId: user.id, level: MembershipLevel.OWNER },
-        ...others.map((u) => ({ userId: u.id })),
-      ]);
+      const seeded = await viewer.createOrg();
+      const org = seeded.org;
+      const others = await Promise.all(Array.from({ length: membersPerRole }, async () => (await seeded.member()).user));
       for (let r = 0; r < rolesPerOrg; r += 1) {
         const role = await prisma.role.create({
           data: {
@@ -551,7 +551,7 @@ describe("query cost", () => {
         if (r === 0) await prisma.organization.update({ where: { id: org.id }, data: { defaultRoleId: role.id } });
       }
     }
-    return t.fixtures.key(user.id);
+    return viewer.key;
   }
 
   it("costs the same number of SQL statements for 1 and for 5 organizations with roles and members", async () => {

@@ -1,6 +1,7 @@
 // Planning a cohort's calculation, with no database: which definitions are
-// calculated here (person property filters only) and which are not (queries,
-// behavioral filters, no filters), and the SQL condition each filter becomes.
+// calculated here (person property filters, an empty cohort) and which are
+// not (queries, behavioral filters), and the SQL condition each filter becomes.
+// Cohort filters (references to other cohorts) are in references.test.ts.
 import { describe, expect, it } from "vitest";
 import { BEHAVIORAL_MESSAGE, QUERY_MESSAGE, planCalculation, type CalculationPlan } from "../../../src/domain/cohorts/calculation.js";
 import type { FilterGroup, PersonFilter } from "../../../src/domain/cohorts/validation.js";
@@ -37,8 +38,8 @@ describe("what is calculated", () => {
       dynamic(group("AND", person("a", "is_set"), group("OR", person("b", "is_set"), behavioral))),
       BEHAVIORAL_MESSAGE,
     ],
-    ["no filters", { filters: null, query: null }, "The cohort has no filters to calculate."],
-    ["filters without properties", { filters: {}, query: undefined }, "The cohort has no filters to calculate."],
+    ["no filters (an empty cohort)", { filters: null, query: null }, null],
+    ["filters without properties", { filters: {}, query: undefined }, null],
   ])("%s", (_name, cohort, unsupported) => {
     const plan = planCalculation(cohort);
     expect(plan.kind).toBe(unsupported === null ? "persons" : "unsupported");
@@ -95,6 +96,17 @@ describe("the condition of each operator (one filter on `plan`)", () => {
     );
     expect(plan.text).toBe(`((${PROP(1)} IS NOT NULL) OR ((${PROP(2)} IS NOT NULL) AND (${PROP(3)} IS NULL)))`);
     expect(plan.values).toEqual(["a", "b", "c"]);
+  });
+});
+
+describe("empty cohorts and groups match nobody", () => {
+  it.each<[string, { filters: unknown; query: unknown }, string]>([
+    ["no filters", { filters: null, query: null }, "false"],
+    ["an empty group", dynamic(group("AND")), "false"],
+    ["an empty OR group beside a filter", dynamic(group("OR", group("OR"), person("a", "is_set"))), `(false OR (${PROP(1)} IS NOT NULL))`],
+    ["an empty group in an AND", dynamic(group("AND", person("a", "is_set"), group("AND"))), `((${PROP(1)} IS NOT NULL) AND false)`],
+  ])("%s", (_name, cohort, condition) => {
+    expect(persons(planCalculation(cohort)).text).toBe(condition);
   });
 });
 
