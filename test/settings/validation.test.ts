@@ -501,4 +501,22 @@ describe("primaryDashboard (test_update_primary_dashboard, test_cant_set_primary
     const { updateEnvironment } = await h.ok(UPDATE_ENV, { input: { id: String(env.id), primaryDashboard: mine.id } });
     expect(updateEnvironment.environment.primaryDashboard).toBe(mine.id);
   });
+
+  it("is refused on creation (no dashboard of the new project can exist yet), and nothing is created", async () => {
+    const CREATE = `mutation($input: CreateProjectInput!) { createProject(input: $input) { project { databaseId } ${USER_ERRORS} } }`;
+    const CREATE_ENV = `mutation($input: CreateEnvironmentInput!) { createEnvironment(input: $input) {
+      environment { databaseId } ${USER_ERRORS} } }`;
+    const runs = [
+      [CREATE, "createProject", { organizationId: t.org.id, name: "With a dashboard", primaryDashboard: own.id }],
+      [CREATE_ENV, "createEnvironment", { projectId: id, name: "With a dashboard", primaryDashboard: own.id }],
+    ] as const;
+    for (const [mutation, field, input] of runs) {
+      const before = await snapshot();
+      const payload = (await h.ok(mutation, { input }))[field];
+      expect(payload.userErrors).toEqual([
+        { field: ["input", "primaryDashboard"], message: expect.stringContaining("on creation"), code: "INVALID" },
+      ]);
+      expect(await snapshot()).toBe(before);
+    }
+  });
 });

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { logsKeyListSchema } from "../settings/registry.js";
-import { settingsPatchShape } from "../settings/validation.js";
+import { settingsCreateShape, settingsPatchShape } from "../settings/validation.js";
 
 export const environmentName = z.string().trim().min(1, "Name must not be blank.").max(200, "Name must be at most 200 characters.");
 
@@ -92,4 +92,4 @@ export const logsConfigInput = z
 /** An environment update: its name and every setting. */
 export const updateEnvironmentInput = z.object({ name: environmentName.optional(), ...settingsPatchShape });
 
-export const createEnvironmentInput = z.object({ name: environmentName, ...settingsPatchShape });
+export const createEnvironmentInput = z.object({ name: environmentName, ...settingsCreateShape });

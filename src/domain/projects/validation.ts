@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { settingsPatchShape } from "../settings/validation.js";
+import { settingsCreateShape, settingsPatchShape } from "../settings/validation.js";
 import { environmentName } from "../environments/validation.js";
 
 /** A project's name: its primary environment carries the same. */
@@ -10,7 +10,8 @@ export const createProjectInput = z.object({
   organizationId: z.string(),
   name: projectName,
   productDescription: productDescription.nullish(),
-  ...settingsPatchShape,
+  // No primary dashboard yet: none of the new project's can exist (PostHog refuses another project's).
+  ...settingsCreateShape,
 });
 
 export const updateProjectInput = z.object({
