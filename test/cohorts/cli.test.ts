@@ -5,23 +5,13 @@ import { setupTestApp } from "../helpers/app.js";
 import { runCli } from "../../src/cli/index.js";
 import { insertProject } from "../../src/domain/projects/store.js";
 import { waitForCohortCalculations } from "../../src/domain/cohorts/calculation.js";
+import { cliOn } from "../helpers/cli.js";
 
 const t = await setupTestApp();
 const prisma = t.db.prisma;
 const { environment: env } = await insertProject(prisma, t.org.id, "Cohort CLI");
 
-async function cli(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, "log").mockImplementation((...a: unknown[]) => void out.push(a.join(" ")));
-  const error = vi.spyOn(console, "error").mockImplementation((...a: unknown[]) => void err.push(a.join(" ")));
-  try {
-    return { code: await runCli(argv, { database: t.db }), stdout: out.join("\n"), stderr: err.join("\n") };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
+const cli = cliOn(t.db);
 
 const paidCohort = () =>
   prisma.cohort.create({

@@ -3,26 +3,13 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { afterAll, describe, expect, it, vi } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { setupTestApp } from "../helpers/app.js";
-import { runCli } from "../../src/cli/index.js";
+import { cliOn } from "../helpers/cli.js";
 
 const t = await setupTestApp();
 
-/** Runs a command against the test database; answers its exit code and what it printed. */
-async function cli(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, "log").mockImplementation((...a: unknown[]) => void out.push(a.join(" ")));
-  const error = vi.spyOn(console, "error").mockImplementation((...a: unknown[]) => void err.push(a.join(" ")));
-  try {
-    const code = await runCli(argv, { database: t.db });
-    return { code, stdout: out.join("\n"), stderr: err.join("\n") };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
+const cli = cliOn(t.db);
 
 async function state() {
   const p = t.db.prisma;

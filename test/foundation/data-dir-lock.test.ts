@@ -1,60 +1,19 @@
-// One process per embedded database (DATA_DIR): the lock of src/db/data-dir-lock.ts
-// on its own and in real processes, as `npm start`, `npm run cli`, `npm run seed`
-// and `npm run db:migrate` run them (bundled by scripts/build.ts, under plain
-// `node`). A second process fails at once naming the holder; a kill -9'd server
-// leaves no lock behind; a server that finds its port taken opens nothing.
-// About the embedded database only, so it runs in the pglite project alone.
-import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, relative, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bundle } from "../../scripts/build.js";
 import { DataDirInUseError, lockDataDir } from "../../src/db/data-dir-lock.js";
+import { spawnNode, type Running, waitFor, STARTUP_MS } from "../helpers/processes.js";
 
-const STARTUP_MS = 90_000;
 /** "At once": well under the seconds a server needs to open and migrate a database. */
 const PROMPT_MS = 15_000;
-
-interface Running {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
 
 let dir: string;
 const bundles = { server: "", cli: "", seed: "", migrate: "", holder: "" };
 
 function run(script: string, env: Record<string, string>, args: string[] = []): Running {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: "development", HOST: "127.0.0.1", PORT: "0", SEED_DEMO: "true", ...env };
-  delete childEnv.DATABASE_URL;
-  const child = spawn(process.execPath, [script, ...args], { env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  let err = "";
-  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) =>
-    child.once("exit", (code, signal) => res({ code, signal })),
-  );
-  return { child, stdout: () => out, stderr: () => err, exited };
-}
-
-async function waitFor<T>(what: string, probe: () => T | null, running: Running, timeoutMs = STARTUP_MS): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let exitedEarly = false;
-  void running.exited.then(() => (exitedEarly = true));
-  for (;;) {
-    const value = probe();
-    if (value !== null) return value;
-    if (exitedEarly || Date.now() > deadline) {
-      throw new Error(
-        `Waited for ${what}; the process ${exitedEarly ? "exited" : "did not answer"}.\n` +
-          `stdout:\n${running.stdout()}\nstderr:\n${running.stderr()}`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  return spawnNode(script, { NODE_ENV: "development", HOST: "127.0.0.1", PORT: "0", SEED_DEMO: "true", ...env }, args);
 }
 
 /** Runs to the end (or kills it after timeoutMs); answers the exit, its output and how long it took. */

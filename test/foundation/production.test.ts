@@ -1,11 +1,3 @@
-// Production mode (NODE_ENV=production) through the real HTTP handler:
-// GraphiQL off, introspection only with a key, no cross-origin access, each
-// switched back on by name (GRAPHIQL=true, INTROSPECTION=public,
-// CORS_ORIGINS); development keeps them. The demo key: kept in DATA_DIR and
-// reused across starts, replaced when revoked or deleted, never in
-// production — shown on the seed functions (both databases) and on the real
-// bundled server restarted on one embedded database (pglite project only).
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,6 +9,7 @@ import { DEMO_EMAIL, DEMO_KEY_FILE, demoKeyFor, seedDemo } from "../../src/db/se
 import { openEmbeddedDatabase } from "../../src/db/client.js";
 import { sha256Hex } from "../../src/auth/tokens.js";
 import { setupTestApp } from "../helpers/app.js";
+import { spawnNode, type Running, STARTUP_MS } from "../helpers/processes.js";
 
 const t = await setupTestApp();
 const INTROSPECTION = `{ __schema { queryType { name } } }`;
@@ -221,15 +214,6 @@ describe("the demo key kept in DATA_DIR (seed functions)", () => {
 
 // ---- the real server, restarted on one embedded database ----------------------------------
 
-const STARTUP_MS = 90_000;
-
-interface Running {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
 describe.skipIf(process.env.TEST_DB !== "pglite")("the real server's demo key across restarts", () => {
   let bundlePath = "";
   let dataDir = "";
@@ -252,18 +236,7 @@ describe.skipIf(process.env.TEST_DB !== "pglite")("the real server's demo key ac
   });
 
   function start(env: Record<string, string>): Running {
-    const childEnv: NodeJS.ProcessEnv = { ...process.env, HOST: "127.0.0.1", PORT: "0", DATA_DIR: dataDir, ...env };
-    delete childEnv.DATABASE_URL;
-    delete childEnv.SEED_DEMO;
-    const child = spawn(process.execPath, [bundlePath], { env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) =>
-      child.once("exit", (code, signal) => res({ code, signal })),
-    );
-    const running = { child, stdout: () => out, stderr: () => err, exited };
+    const running = spawnNode(bundlePath, { HOST: "127.0.0.1", PORT: "0", DATA_DIR: dataDir, SEED_DEMO: undefined, ...env });
     started.push(running);
     return running;
   }

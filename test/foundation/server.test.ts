@@ -1,55 +1,15 @@
-// The real server process as `npm start` runs it (the bundle of
-// scripts/build.ts, under plain `node`) on a fresh embedded database, over real HTTP: the demo key, health, GraphiQL served
-// offline, and a graceful SIGTERM that finishes the request in flight.
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { get } from "node:http";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bundle } from "../../scripts/build.js";
-
-const STARTUP_MS = 90_000;
-
-interface Running {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
+import { spawnNode, type Running, waitFor, STARTUP_MS } from "../helpers/processes.js";
 
 function startServer(env: Record<string, string | undefined>): Running {
   // Development, as `npm start` runs without NODE_ENV: production issues no demo key and serves no GraphiQL
   // (test/foundation/production.test.ts).
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: "development", HOST: "127.0.0.1", PORT: "0", SEED_DEMO: "true", ...env };
-  delete childEnv.DATABASE_URL;
-  for (const [k, v] of Object.entries(env)) if (v === undefined) delete childEnv[k];
-  const child = spawn(process.execPath, [BUNDLE], { env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  let err = "";
-  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) =>
-    child.once("exit", (code, signal) => res({ code, signal })),
-  );
-  return { child, stdout: () => out, stderr: () => err, exited };
-}
-
-async function waitFor<T>(what: string, probe: () => T | null, running: Running, timeoutMs = STARTUP_MS): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let exitedEarly = false;
-  void running.exited.then(() => (exitedEarly = true));
-  for (;;) {
-    const value = probe();
-    if (value !== null) return value;
-    if (exitedEarly || Date.now() > deadline) {
-      throw new Error(
-        `Waited for ${what}; the server ${exitedEarly ? "exited" : "did not answer"}.\n` +
-          `stdout:\n${running.stdout()}\nstderr:\n${running.stderr()}`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  return spawnNode(BUNDLE, { NODE_ENV: "development", HOST: "127.0.0.1", PORT: "0", SEED_DEMO: "true", ...env });
 }
 
 const dataRoot = resolve(".data");

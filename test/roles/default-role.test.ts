@@ -2,30 +2,17 @@
 // new member into the organization's default role, in the same transaction
 // (today the operator CLI's `member:add`), recorded in the activity log like
 // any role member added. A member whose level changes is not added again.
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { setupTestApp } from "../helpers/app.js";
 import { initSeed } from "../helpers/scenarios.js";
-import { runCli } from "../../src/cli/index.js";
 import { MembershipLevel } from "../../src/auth/levels.js";
+import { cliOn } from "../helpers/cli.js";
 
 const t = await setupTestApp();
 const prisma = t.db.prisma;
 const seed = initSeed(t);
 
-/** Runs a command against the test database; answers its exit code and what it printed. */
-async function cli(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, "log").mockImplementation((...a: unknown[]) => void out.push(a.join(" ")));
-  const error = vi.spyOn(console, "error").mockImplementation((...a: unknown[]) => void err.push(a.join(" ")));
-  try {
-    const code = await runCli(argv, { database: t.db });
-    return { code, stdout: out.join("\n"), stderr: err.join("\n") };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
+const cli = cliOn(t.db);
 
 /** An organization owned by t.owner with two roles, the first its default one. */
 async function organizationWithDefaultRole() {
