@@ -126,6 +126,15 @@ export function isVisible(principal: Principal, at: Placement): boolean {
   return at.organizationWide === true && principal.canSee(at.organizationId);
 }
 
+/**
+ * The project and environment ids the key is limited to (PostHog's
+ * scoped_teams), or null when it reaches every one of its organizations':
+ * visibility as a list filter, for lists that filter in SQL.
+ */
+export function reachableTeams(principal: Principal): readonly number[] | null {
+  return principal.key.scopedTeams.length ? principal.key.scopedTeams : null;
+}
+
 const LEVELS: Record<Level, number> = { member: MembershipLevel.MEMBER, admin: MembershipLevel.ADMIN };
 
 /** The decision for `action` on a target placed at `at`, in the order of the rule above. */

@@ -35,6 +35,7 @@ import {
   type TokenChange,
 } from "./rules.js";
 import { environmentById, environmentPageQuery, lockedEnvironment, registerIntent, updateEnvironmentRow } from "./store.js";
+import { reachableTeams } from "../../auth/policy.js";
 
 type Tx = Prisma.TransactionClient;
 
@@ -270,5 +271,5 @@ export async function liveEventsToken(ctx: Context, env: Environment): Promise<s
  * some projects lists only their environments (the policy's visibility, as SQL).
  */
 export function environmentListQuery(ctx: Context) {
-  return environmentPageQuery(viewerOf(ctx).key.scopedTeams);
+  return environmentPageQuery(reachableTeams(viewerOf(ctx)) ?? []);
 }

@@ -6,7 +6,7 @@
 import type { Environment } from "../../generated/prisma/client.js";
 import { viewerOf, type Context } from "../../context.js";
 import { notFound } from "../../errors.js";
-import { assertCan, isVisible } from "../../auth/policy.js";
+import { assertCan, isVisible, reachableTeams } from "../../auth/policy.js";
 import { parseIdFor } from "../ids.js";
 import { ok, RefusedInTransaction, refused, userError, userErrorsFromZod, type Outcome } from "../outcome.js";
 import { diffFields, logActivity } from "../activity/service.js";
@@ -224,7 +224,7 @@ export async function projectPages(
   const principal = viewerOf(ctx);
   const visible = organizationIds.filter((id) => isVisible(principal, { organizationId: id }));
   // A key limited to some projects lists only those (the policy's visibility, as SQL).
-  const pages = await projectPagesByOrganization(ctx.db, visible, { search, reachable: principal.key.scopedTeams }, window, options);
+  const pages = await projectPagesByOrganization(ctx.db, visible, { search, reachable: reachableTeams(principal) ?? [] }, window, options);
   const byOrganization = new Map(visible.map((id, i) => [id, pages[i]]));
   return organizationIds.map((id) => byOrganization.get(id)!);
 }

@@ -3,7 +3,7 @@
 // tests (test/projects/authorization.test.ts and each area's) check that the
 // services ask the policy; this checks what it answers.
 import { describe, expect, it } from "vitest";
-import { ACTIONS, assertCan, decide, isVisible, type Action, type Placement } from "../../../src/auth/policy.js";
+import { ACTIONS, assertCan, decide, isVisible, reachableTeams, type Action, type Placement } from "../../../src/auth/policy.js";
 import { Principal } from "../../../src/auth/principal.js";
 import { MembershipLevel } from "../../../src/auth/levels.js";
 
@@ -119,6 +119,13 @@ describe("visibility", () => {
     expect(isVisible(PRINCIPALS["admin, key for project 7 only"], TARGETS["project 9"])).toBe(false);
     expect(isVisible(PRINCIPALS.owner, TARGETS["project 7, pending deletion"])).toBe(false);
     expect(isVisible(PRINCIPALS.owner, TARGETS["another organization's project"])).toBe(false);
+  });
+});
+
+describe("reachableTeams (visibility as a list filter)", () => {
+  it("is the key's project limit, or null for a key that reaches every project of its organizations", () => {
+    expect(reachableTeams(PRINCIPALS["admin, key for project 7 only"])).toEqual([7]);
+    expect(reachableTeams(PRINCIPALS.owner)).toBeNull();
   });
 });
 
