@@ -1,5 +1,5 @@
 // Subscription.activityCreated: every activity entry committed for a project or
-// any of its environments, as it happens, over server-sent events (or any
+// any of its environments, as it happens, over server-sent events or graphql-ws (or any
 // transport yoga serves subscriptions on). See live.ts for how entries are heard.
 //
 // Access is that of `Project.activity`: the key needs `project:read` and the
@@ -195,7 +195,8 @@ class LiveActivity implements AsyncIterableIterator<LiveEvent> {
 builder.subscriptionType({
   description:
     "The root of live updates. Served over server-sent events: POST or GET /graphql with `Accept: text/event-stream`; each result " +
-    "is an `event: next`, and `event: complete` ends the stream.",
+    "is an `event: next`, and `event: complete` ends the stream. Also over WebSocket at /graphql with the graphql-ws protocol " +
+    "(the API key in `connectionParams.Authorization`).",
 });
 
 builder.subscriptionField("activityCreated", (t) =>
