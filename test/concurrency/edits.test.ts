@@ -122,3 +122,28 @@ describe("changeProjectOrganization of one project to one target at once", () =>
     expect(wrong, `${wrong.length} of 3 rounds went wrong`).toEqual([]);
   });
 });
+
+describe("concurrent addPersonsToStaticCohort on one static cohort", () => {
+  const ADD = `mutation($input: AddPersonsToStaticCohortInput!) { addPersonsToStaticCohort(input: $input) {
+    cohort { count } ${USER_ERRORS} } }`;
+
+  it("adds every person, counts them all, and logs one entry per change", async () => {
+    const p = await h.project();
+    const cohort = await prisma.cohort.create({
+      data: { environmentId: p.environment.id, name: "Static at once", isStatic: true, cohortType: "static", count: 0 },
+    });
+    const people = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        prisma.person.create({ data: { environmentId: p.environment.id, distinctIds: [`at-once-${i}`], properties: {} } }),
+      ),
+    );
+    const id = encodeId("Cohort", cohort.id);
+    // Each person twice: adding one already there changes nothing.
+    const results = await all(20, (i) => t.gql(ADD, { input: { id, personIds: [people[i % 10].uuid] } }));
+    expectNoFaults(results);
+    expect(outcomes(payloads(results, "addPersonsToStaticCohort"))).toEqual({ ok: 20, codes: [], missing: 0 });
+    expect(await prisma.cohortPerson.count({ where: { cohortId: cohort.id } })).toBe(10);
+    expect((await prisma.cohort.findUniqueOrThrow({ where: { id: cohort.id } })).count).toBe(10);
+    expect(await prisma.activityLog.count({ where: { scope: "Cohort", itemId: String(cohort.id) } })).toBe(10);
+  });
+});

@@ -4,31 +4,9 @@
 // key is limited to; the others are seen with their environment.
 import { describe, expect, it } from "vitest";
 import { decide, isVisible } from "../../../src/auth/policy.js";
-import { Principal } from "../../../src/auth/principal.js";
-import { MembershipLevel } from "../../../src/auth/levels.js";
 import type { Annotation, Environment } from "../../../src/generated/prisma/client.js";
 import { annotationPlacement } from "../../../src/domain/annotations/service.js";
-
-const ORG = "00000000-0000-4000-8000-000000000001";
-const OTHER_ORG = "00000000-0000-4000-8000-000000000002";
-
-function principal(opts: { scopes?: string[]; scopedTeams?: number[]; org?: string } = {}): Principal {
-  const user = {
-    id: 1,
-    uuid: "00000000-0000-4000-8000-0000000000aa",
-    email: "someone@example.com",
-    firstName: "Some",
-    lastName: "One",
-    distinctId: "someone",
-    isEmailVerified: true,
-    hedgehogConfig: null,
-    roleAtOrganization: null,
-    currentOrganizationId: ORG,
-    createdAt: new Date(0),
-  };
-  const key = { id: "k", label: "key", scopes: opts.scopes ?? ["*"], scopedOrganizations: [], scopedTeams: opts.scopedTeams ?? [] };
-  return new Principal(user, key, [{ organizationId: opts.org ?? ORG, level: MembershipLevel.MEMBER }]);
-}
+import { ORG, OTHER_ORG, principal } from "../principals.js";
 
 const environment = (id: number, projectId: number, pending = false) =>
   ({ id, projectId, organizationId: ORG, isPendingDeletion: pending }) as Environment;

@@ -4,35 +4,9 @@
 // services ask the policy; this checks what it answers.
 import { describe, expect, it } from "vitest";
 import { ACTIONS, assertCan, decide, isVisible, reachableTeams, type Action, type Placement } from "../../../src/auth/policy.js";
-import { Principal } from "../../../src/auth/principal.js";
 import { MembershipLevel } from "../../../src/auth/levels.js";
-
-const ORG = "00000000-0000-4000-8000-000000000001";
-const OTHER_ORG = "00000000-0000-4000-8000-000000000002";
-
-function principal(opts: { level?: number; scopes?: string[]; scopedOrganizations?: string[]; scopedTeams?: number[] } = {}): Principal {
-  const user = {
-    id: 1,
-    uuid: "00000000-0000-4000-8000-0000000000aa",
-    email: "someone@example.com",
-    firstName: "Some",
-    lastName: "One",
-    distinctId: "someone",
-    isEmailVerified: true,
-    hedgehogConfig: null,
-    roleAtOrganization: null,
-    currentOrganizationId: ORG,
-    createdAt: new Date(0),
-  };
-  const key = {
-    id: "k",
-    label: "key",
-    scopes: opts.scopes ?? ["*"],
-    scopedOrganizations: opts.scopedOrganizations ?? [],
-    scopedTeams: opts.scopedTeams ?? [],
-  };
-  return new Principal(user, key, [{ organizationId: ORG, level: opts.level ?? MembershipLevel.MEMBER }]);
-}
+import type { Principal } from "../../../src/auth/principal.js";
+import { ORG, OTHER_ORG, principal } from "../principals.js";
 
 const PRINCIPALS = {
   owner: principal({ level: MembershipLevel.OWNER }),
