@@ -9,6 +9,11 @@
 // persisted queries) or by the SQL it leads to (prepared statements) sees 10,000 keys; a
 // bounded cache keeps its size, an unbounded one shows as RSS.
 
+/** The benchmark's nested read (scenario 2): four levels of pages and the annotations' authors. A test pins its SQL. */
+export const NESTED_READ =
+  "{ viewer { organizations(first: 10) { nodes { name projects(first: 10) { nodes { name environments(first: 2) { nodes { name " +
+  "annotations(first: 5) { nodes { content dateMarker createdBy { email } } } } } } } } } } }";
+
 const LEAVES = {
   organization: ["id", "name", "slug", "createdAt", "updatedAt", "uuid", "membershipLevel"],
   project: ["id", "name", "createdAt", "updatedAt", "uuid", "timezone", "anonymizeIps", "productDescription", "databaseId", "isDemo"],

@@ -48,7 +48,7 @@ import { applyMigrations, type SqlExecutor } from "../src/db/migrate.js";
 import { encodeId } from "../src/domain/ids.js";
 import { BENCH, seedBench } from "./seed.js";
 import { bundle } from "../scripts/build.js";
-import { distinctDocumentBodies } from "./documents.js";
+import { distinctDocumentBodies, NESTED_READ } from "./documents.js";
 import {
   BenchSetupError,
   ensureWrk,
@@ -283,9 +283,7 @@ function statementReader(client: pg.Client): NonNullable<Meter["statements"]> {
 
 // ---- scenarios ------------------------------------------------------------------------
 
-const NESTED =
-  "{ viewer { organizations(first: 10) { nodes { name projects(first: 10) { nodes { name environments(first: 2) { nodes { name " +
-  "annotations(first: 5) { nodes { content dateMarker createdBy { email } } } } } } } } } } }";
+const NESTED = NESTED_READ;
 /** 21 settings of a project (scenario 3 asks for 20). */
 const SETTINGS_FIELDS =
   "timezone appUrls anonymizeIps weekStartDay sessionRecordingOptIn completedSnippetOnboarding testAccountFilters " +

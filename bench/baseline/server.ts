@@ -110,18 +110,28 @@ async function nestedRead(key: KeyRow): Promise<unknown> {
   ).rows;
 
   // The environment's own annotations need no pending-deletion check (it was just listed as
-  // not pending); its organization's ORGANIZATION-scoped ones do. The creator is looked up per
-  // row (LIMIT 1 keeps the planner from hashing the whole User table once per environment).
+  // not pending); its organization's ORGANIZATION-scoped ones do. Each of the two is read
+  // straight from an index in the list's order, with its own LIMIT, and the two are merged
+  // (an OR in one scan would read and sort every annotation of the environment). The creator
+  // is looked up per row (LIMIT 1 keeps the planner from hashing the whole User table once
+  // per environment).
   const annotations = (
     await pool.query(
       `SELECT p.parent, c.content, c."dateMarker", u.id AS "userId", u.email
        FROM unnest($1::int[]) WITH ORDINALITY AS p(parent, ord)
        JOIN "Environment" pe ON pe.id = p.parent
        CROSS JOIN LATERAL (
-         SELECT t.id, t.content, t."dateMarker", t."createdById" FROM "Annotation" t
-         WHERE NOT t.deleted AND (t."environmentId" = pe.id OR (t.scope = 'organization' AND t."organizationId" = pe."organizationId"
-           AND NOT EXISTS (SELECT FROM "Environment" te WHERE te.id = t."environmentId" AND te."isPendingDeletion")))
-         ORDER BY t."dateMarker" DESC NULLS LAST, t.id DESC LIMIT ${PAGE.annotations}
+         SELECT * FROM (
+           (SELECT t.id, t.content, t."dateMarker", t."createdById" FROM "Annotation" t
+             WHERE t."environmentId" = pe.id AND NOT t.deleted
+             ORDER BY t."dateMarker" DESC NULLS LAST, t.id DESC LIMIT ${PAGE.annotations})
+           UNION ALL
+           (SELECT t.id, t.content, t."dateMarker", t."createdById" FROM "Annotation" t
+             WHERE t.scope = 'organization' AND t."organizationId" = pe."organizationId" AND t."environmentId" <> pe.id AND NOT t.deleted
+               AND NOT EXISTS (SELECT FROM "Environment" te WHERE te.id = t."environmentId" AND te."isPendingDeletion")
+             ORDER BY t."dateMarker" DESC NULLS LAST, t.id DESC LIMIT ${PAGE.annotations})
+         ) b
+         ORDER BY b."dateMarker" DESC NULLS LAST, b.id DESC LIMIT ${PAGE.annotations}
        ) c
        LEFT JOIN LATERAL (SELECT u.id, u.email FROM "User" u WHERE u.id = c."createdById" LIMIT 1) u ON true
        ORDER BY p.ord, c."dateMarker" DESC NULLS LAST, c.id DESC`,

@@ -8,11 +8,33 @@ import { Prisma } from "../generated/prisma/client.js";
 import type { Database } from "./client.js";
 
 /** What a list reads: its rows, how they link to their parent, their order. */
-export interface PagedQuery {
+export type PagedQuery = PagedQueryCommon & (OneSource | Branches);
+
+/** The children in one FROM clause. */
+interface OneSource {
   /** FROM clause whose rows are the children; alias the child table `t`. */
   from: Prisma.Sql;
   /** The column linking a child to its parent, e.g. Prisma.raw('t."organizationId"'). */
   parentColumn: Prisma.Sql;
+  branches?: never;
+  parentJoin?: never;
+}
+
+/**
+ * The children of a parent (`p.parent`, and whatever `parentJoin` adds) as the union of disjoint branches, each a
+ * `FROM ... WHERE ...` over `t`. Each branch is read in the list's order with its own LIMIT (straight from an index that
+ * has that order), and the branches' rows are merged: through a UNION ALL in one FROM the planner cannot see the index
+ * order, and reads and sorts every child of every parent to keep a page of each.
+ */
+interface Branches {
+  branches: Prisma.Sql[];
+  /** Joined to each parent before its page is read (e.g. `JOIN "Environment" pe ON pe.id = p.parent`). */
+  parentJoin?: Prisma.Sql;
+  from?: never;
+  parentColumn?: never;
+}
+
+interface PagedQueryCommon {
   /** PostgreSQL type of the parent keys, for the unnest() cast. */
   parentType: "int" | "uuid" | "text";
   /** Extra conditions on the children (defaults to TRUE). */
@@ -50,6 +72,27 @@ export interface Page<T> {
 export interface PageOptions {
   /** Count the whole list (`total`). Without it, a page read from the start needs no count. */
   withTotal: boolean;
+  /**
+   * Read one row beyond an uncounted page, to tell whether a next page exists (default true). Without it,
+   * `hasNextPage` of an uncounted page is false: pass false only when nobody reads it.
+   */
+  withNextRow?: boolean;
+}
+
+/**
+ * The select list of a page: the key columns its store always needs (parent keys, order columns) and the columns the
+ * selection reads (src/schema/selection.ts), or every column (`t.*`) when `columns` is null. Names are checked
+ * against the table's columns (`tableColumns`, e.g. Prisma's `ProjectScalarFieldEnum`): a name that is not one, and
+ * so not a plain column, means every column.
+ */
+export function selectColumns(
+  columns: readonly string[] | null,
+  keys: readonly string[],
+  tableColumns: Readonly<Record<string, string>>,
+): Prisma.Sql {
+  if (columns === null || columns.some((c) => !Object.hasOwn(tableColumns, c))) return Prisma.sql`t.*`;
+  const wanted = [...new Set([...keys, ...columns])];
+  return Prisma.raw(wanted.map((c) => `t."${c}"`).join(", "));
 }
 
 /** Whether a read of `window` counts each list: asked to, or a page placed from the end (`last`, `before`) needs the count. */
@@ -90,21 +133,38 @@ export function pageStatement(
       : [Prisma.sql`${s0}::int`, Prisma.sql`least(${e0}, ${s0 + pageSize}::int)`];
   const castIds = Prisma.raw(`::${query.parentType}[]`);
   const ids = parentIds.map((id) => (query.parentType === "int" ? Number(id) : String(id)));
-  const count = counted
-    ? Prisma.sql`CROSS JOIN LATERAL (SELECT count(*)::int AS total FROM ${query.from}
-        WHERE ${query.parentColumn} = p.parent AND ${where}) c`
-    : Prisma.sql`CROSS JOIN (SELECT NULL::int AS total) c`;
-  // Uncounted: one row beyond the page says whether a next page exists.
-  const limit = counted ? Prisma.sql`greatest(w.e - w.s, 0)` : Prisma.sql`${pageSize + 1}::int`;
+  const branches = query.branches;
+  const count = !counted
+    ? Prisma.sql`CROSS JOIN (SELECT NULL::int AS total) c`
+    : branches
+      ? Prisma.sql`CROSS JOIN LATERAL (SELECT (${Prisma.join(
+          branches.map((b) => Prisma.sql`(SELECT count(*) ${b} AND ${where})`),
+          " + ",
+        )})::int AS total OFFSET 0) c` // OFFSET 0: computed once per parent, not inlined at each use of c.total
+      : Prisma.sql`CROSS JOIN LATERAL (SELECT count(*)::int AS total FROM ${query.from}
+        WHERE ${query.parentColumn} = p.parent AND ${where}) c`;
+  // Uncounted: one row beyond the page says whether a next page exists (when that is asked).
+  const extra = options.withNextRow === false ? 0 : 1;
+  const limit = counted ? Prisma.sql`greatest(w.e - w.s, 0)` : Prisma.sql`${pageSize + extra}::int`;
+  const select = query.select ?? Prisma.sql`t.*`;
+  // Each branch keeps the rows up to the page's end (offset + limit), in order; the merge keeps the page.
+  const branchLimit = counted ? Prisma.sql`greatest(w.e, 0)` : Prisma.sql`${s0 + pageSize + extra}::int`;
+  const children = branches
+    ? Prisma.sql`SELECT * FROM (${Prisma.join(
+        branches.map((b) => Prisma.sql`(SELECT ${select} ${b} AND ${where} ORDER BY ${query.orderBy} LIMIT ${branchLimit})`),
+        " UNION ALL ",
+      )}) t`
+    : Prisma.sql`SELECT ${select} FROM ${query.from} WHERE ${query.parentColumn} = p.parent AND ${where}`;
 
   return Prisma.sql`
     SELECT p.parent AS "__parent", c.total AS "__total", w.s AS "__start", w.e AS "__end", page.*
     FROM unnest(${ids}${castIds}) WITH ORDINALITY AS p(parent, ord)
+    ${query.parentJoin ?? Prisma.empty}
     ${count}
     CROSS JOIN LATERAL (SELECT ${startSql} AS s, ${endSql} AS e) w
     LEFT JOIN LATERAL (
       SELECT ordered.*, (w.s + row_number() OVER ())::int AS "__rn" FROM (
-        SELECT ${query.select ?? Prisma.sql`t.*`} FROM ${query.from} WHERE ${query.parentColumn} = p.parent AND ${where}
+        ${children}
         ORDER BY ${query.orderBy} OFFSET w.s LIMIT ${limit}
       ) ordered
     ) page ON true

@@ -4,10 +4,11 @@
 // statement, are read by src/db/pages.ts; its names are re-exported here for
 // the modules that still import them from this file.
 import { offsetToCursor } from "@pothos/plugin-relay";
-import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from "graphql";
+import type { GraphQLResolveInfo } from "graphql";
 import type { Database } from "../db/client.js";
 import { loadPagesByParent as loadPages, pageOfArray, type Page, type PagedQuery, type PageWindow } from "../db/pages.js";
 import { badUserInput } from "../errors.js";
+import { connectionNeeds } from "./selection.js";
 
 export type { PagedQuery, PageWindow } from "../db/pages.js";
 
@@ -83,23 +84,8 @@ export function connectionFromArray<T>(items: readonly T[], args: ConnectionArgs
 /** The parts of a field's resolve info that say what it selects. */
 export type FieldSelection = Pick<GraphQLResolveInfo, "fieldNodes" | "fragments">;
 
-/**
- * Whether a connection field's selection asks for `totalCount` (through
- * fragments too). Without it a page needs no count: one extra row tells
- * whether a next page exists, and PostgreSQL reads only the rows it returns.
- */
-export function selectsTotalCount(info: FieldSelection): boolean {
-  const seen = new Set<string>();
-  const inSet = (set: SelectionSetNode | undefined): boolean =>
-    !!set?.selections.some((s) => {
-      if (s.kind === Kind.FIELD) return s.name.value === "totalCount";
-      if (s.kind === Kind.INLINE_FRAGMENT) return inSet(s.selectionSet);
-      if (seen.has(s.name.value)) return false;
-      seen.add(s.name.value);
-      return inSet(info.fragments[s.name.value]?.selectionSet);
-    });
-  return info.fieldNodes.some((node) => inSet(node.selectionSet));
-}
+/** A connection field's resolve info, as far as src/schema/selection.ts reads it. */
+export type ConnectionInfo = Pick<GraphQLResolveInfo, "fieldNodes" | "fragments" | "returnType">;
 
 /** A page of rows as a connection: edges with their cursors, pageInfo, totalCount (-1 when not counted, then never read). */
 export function connectionFromPage<T>(page: Page<T>): Connection<T> {
@@ -119,20 +105,25 @@ export function connectionFromPage<T>(page: Page<T>): Connection<T> {
 /**
  * One connection of children for each parent, in one statement (the pages
  * are read by src/db/pages.ts), in the order of `parentIds`. `info` is the
- * connection field's: a selection without `totalCount` skips counting; null
- * always counts.
+ * connection field's: a selection without `totalCount` skips counting, one
+ * without `pageInfo.hasNextPage` reads no row beyond the page; null always
+ * counts.
  */
 export async function loadPagesByParent<T>(
   db: Pick<Database, "sql">,
   query: PagedQuery,
   parentIds: readonly (string | number)[],
   args: ConnectionArgs,
-  info: FieldSelection | null,
+  info: ConnectionInfo | null,
 ): Promise<Connection<T>[]> {
   // Validated here, inside the async function: a bad `first` becomes a
   // rejected load (BAD_USER_INPUT on the field), never a synchronous throw
   // out of a DataLoader batch (which surfaces as a server error).
   const window = pageWindow(args);
-  const pages = await loadPages<T>(db, query, parentIds, window, { withTotal: !info || selectsTotalCount(info) });
+  const needs = info ? connectionNeeds(info) : null;
+  const pages = await loadPages<T>(db, query, parentIds, window, {
+    withTotal: needs?.totalCount ?? true,
+    withNextRow: needs?.hasNextPage ?? true,
+  });
   return pages.map(connectionFromPage);
 }

@@ -6,6 +6,7 @@ import type { AuthScopeMap } from "@pothos/plugin-scope-auth";
 import type { Context } from "../context.js";
 import type { Types } from "./builder.js";
 import { loadPagesByParent, type PagedQuery } from "./connections.js";
+import { connectionNeeds, readsColumns } from "./selection.js";
 
 export type { Types };
 
@@ -19,10 +20,17 @@ export interface PagedFieldOptions<Parent, Node, Args extends InputFieldMap> {
   authScopes?: AuthScopeMap<Types>;
   /** Arguments besides the window (filters); the query reads them. */
   args?: Args;
-  /** The children's query; a function when it depends on the caller (e.g. what the key may see) or on the arguments. */
-  query: PagedQuery | ((ctx: Context, args: InputShapeFromFields<ConnectionArgFields & Args>) => PagedQuery);
+  /**
+   * The children's query; a function when it depends on the caller (e.g. what the key may see), on the arguments, or on
+   * the columns the selected node fields read (`columns`, null: all; see src/schema/selection.ts).
+   */
+  query:
+    | PagedQuery
+    | ((ctx: Context, args: InputShapeFromFields<ConnectionArgFields & Args>, columns: readonly string[] | null) => PagedQuery);
   /** The parent's key, as the children's parent column holds it. */
   parentId: (parent: Parent) => string | number;
+  /** The parent's columns that `parentId` reads (default `id`), so a page of parents selects them. */
+  parentColumns?: string[];
 }
 
 /**
@@ -33,7 +41,7 @@ export function pagedField<Parent, Node, Args extends InputFieldMap = Record<nev
   t: PothosSchemaTypes.ObjectFieldBuilder<Types, Parent>,
   options: PagedFieldOptions<Parent, Node, Args>,
 ) {
-  const { type, description, authScopes, query, parentId } = options;
+  const { type, description, authScopes, query, parentId, parentColumns = ["id"] } = options;
   const args: ConnectionArgFields & Args = Object.assign(t.arg.connectionArgs(), options.args);
   return t.loadable({
     type,
@@ -41,9 +49,16 @@ export function pagedField<Parent, Node, Args extends InputFieldMap = Record<nev
     ...(authScopes ? { authScopes } : {}),
     byPath: true,
     args,
+    extensions: readsColumns(...parentColumns),
     // async: a failure (e.g. a bad window) rejects the load, never throws synchronously in the DataLoader batch.
     load: async (parentIds: (string | number)[], ctx: Context, fieldArgs, info) =>
-      loadPagesByParent<Node>(ctx.db, typeof query === "function" ? query(ctx, fieldArgs) : query, parentIds, fieldArgs, info),
+      loadPagesByParent<Node>(
+        ctx.db,
+        typeof query === "function" ? query(ctx, fieldArgs, connectionNeeds(info).columns) : query,
+        parentIds,
+        fieldArgs,
+        info,
+      ),
     resolve: parentId,
   });
 }

@@ -9,6 +9,7 @@ import type { Context } from "../../context.js";
 import { notFound } from "../../errors.js";
 import { definePayload, toPayload } from "../../schema/payloads.js";
 import { pagedField, type Types } from "../../schema/paged-field.js";
+import { readsColumns } from "../../schema/selection.js";
 import { UserRef, loadReferencedUser } from "../users/schema.js";
 import { ProjectRef } from "../projects/schema.js";
 import { EnvironmentRef } from "../environments/schema.js";
@@ -69,22 +70,31 @@ export const AnnotationRef = builder.loadableNode("Annotation", {
     dateMarker: t.field({
       type: "DateTime",
       nullable: true,
+      extensions: readsColumns("dateMarker"),
       description: "The moment the annotation marks; null when none (such annotations list last).",
       resolve: (a) => a.dateMarker,
     }),
     creationType: t.field({
       type: AnnotationCreationTypeEnum,
+      extensions: readsColumns("creationType"),
       description: "Who created it: a user or a tool.",
       resolve: (a) => a.creationType as CreationTypeValue,
     }),
-    scope: t.field({ type: AnnotationScopeEnum, description: "Where it shows.", resolve: (a) => a.scope as AnnotationScopeValue }),
+    scope: t.field({
+      type: AnnotationScopeEnum,
+      description: "Where it shows.",
+      extensions: readsColumns("scope"),
+      resolve: (a) => a.scope as AnnotationScopeValue,
+    }),
     dashboardItem: t.int({
       nullable: true,
+      extensions: readsColumns("dashboardItemId"),
       description: "PostHog's id of the insight it is pinned to (PostHog's `dashboard_item`); null when none.",
       resolve: (a) => a.dashboardItemId,
     }),
     dashboardId: t.int({
       nullable: true,
+      extensions: readsColumns("dashboardId"),
       description: "PostHog's id of the dashboard it belongs to; null when none.",
       resolve: (a) => a.dashboardId,
     }),
@@ -115,11 +125,22 @@ export const AnnotationRef = builder.loadableNode("Annotation", {
     createdBy: t.field({
       type: UserRef,
       nullable: true,
+      extensions: readsColumns("createdById"),
       description: "Who created it; null when unknown or the user was deleted.",
       resolve: (a, _args, ctx) => loadReferencedUser(ctx, a.createdById),
     }),
-    createdAt: t.field({ type: "DateTime", description: "When it was created.", resolve: (a) => a.createdAt }),
-    updatedAt: t.field({ type: "DateTime", description: "When it last changed.", resolve: (a) => a.updatedAt }),
+    createdAt: t.field({
+      type: "DateTime",
+      description: "When it was created.",
+      extensions: readsColumns("createdAt"),
+      resolve: (a) => a.createdAt,
+    }),
+    updatedAt: t.field({
+      type: "DateTime",
+      description: "When it last changed.",
+      extensions: readsColumns("updatedAt"),
+      resolve: (a) => a.updatedAt,
+    }),
     deleted: t.exposeBoolean("deleted", {
       description:
         "Whether it is deleted. Deleted annotations are hidden from every read, so this is true only in deleteAnnotation's answer.",
@@ -176,7 +197,7 @@ builder.objectField(ProjectRef, "annotations", (t) =>
     description: `The project's (its primary environment's) ${LIST_DESCRIPTION}`,
     authScopes: { scope: "annotation:read" },
     args: annotationListArgs(t.arg),
-    query: (_ctx, args) => annotationListQuery(args),
+    query: (_ctx, args, columns) => annotationListQuery(args, columns),
     parentId: (p) => p.id,
   }),
 );
@@ -187,7 +208,7 @@ builder.objectField(EnvironmentRef, "annotations", (t) =>
     description: `The environment's ${LIST_DESCRIPTION}`,
     authScopes: { scope: "annotation:read" },
     args: annotationListArgs(t.arg),
-    query: (_ctx, args) => annotationListQuery(args),
+    query: (_ctx, args, columns) => annotationListQuery(args, columns),
     parentId: (e) => e.id,
   }),
 );

@@ -115,10 +115,10 @@ export async function visibleProjectOf(ctx: Context, annotation: Annotation) {
  * range (`dateFrom` after `dateTo`) is refused with BAD_USER_INPUT, as PostHog
  * answers it with a 400 ("Invalid date range"), rather than an empty page.
  */
-export function annotationListQuery(filters: AnnotationFilters): PagedQuery {
+export function annotationListQuery(filters: AnnotationFilters, columns: readonly string[] | null = null): PagedQuery {
   const error = dateRangeError(filters);
   if (error) throw badUserInput(error, { argument: "dateFrom" });
-  return annotationPageQuery(filters);
+  return annotationPageQuery(filters, columns);
 }
 
 // ---- changes ---------------------------------------------------------------------

@@ -5,6 +5,8 @@ import type { Environment, EventIngestionRestriction } from "../../generated/pri
 import { builder } from "../../schema/builder.js";
 import type { Context } from "../../context.js";
 import { pagedField } from "../../schema/paged-field.js";
+import { readsColumns } from "../../schema/selection.js";
+import { PRIMARY_ENVIRONMENT } from "../projects/store.js";
 import { definePayload, toPayload } from "../../schema/payloads.js";
 import { OrganizationRef } from "../organizations/schema.js";
 import { ProjectRef } from "../projects/schema.js";
@@ -23,21 +25,43 @@ export const EnvironmentRef = builder.loadableNode("Environment", {
   load: (ids: string[], ctx: Context) => loadVisibleEnvironments(ctx, ids),
   fields: (t) => ({
     databaseId: t.exposeInt("id", { description: "PostHog's integer id of the environment (its team id)." }),
-    uuid: t.field({ type: "UUID", description: "PostHog's UUID of the environment.", resolve: (e) => e.uuid }),
+    uuid: t.field({
+      type: "UUID",
+      description: "PostHog's UUID of the environment.",
+      extensions: readsColumns("uuid"),
+      resolve: (e) => e.uuid,
+    }),
     name: t.exposeString("name", { description: "Display name, 1–200 characters." }),
     projectId: t.exposeInt("projectId", { description: "PostHog's id of the project it belongs to." }),
     isPrimary: t.boolean({
       description: "Whether this is its project's primary environment (same id as the project).",
+      extensions: readsColumns("id", "projectId"),
       resolve: (e) => e.id === e.projectId,
     }),
-    createdAt: t.field({ type: "DateTime", description: "When the environment was created.", resolve: (e) => e.createdAt }),
+    createdAt: t.field({
+      type: "DateTime",
+      description: "When the environment was created.",
+      extensions: readsColumns("createdAt"),
+      resolve: (e) => e.createdAt,
+    }),
     updatedAt: t.field({
       type: "DateTime",
       description: "When the environment or its settings last changed.",
+      extensions: readsColumns("updatedAt"),
       resolve: (e) => e.updatedAt,
     }),
-    organization: t.field({ type: OrganizationRef, description: "The organization it belongs to.", resolve: (e) => e.organizationId }),
-    project: t.field({ type: ProjectRef, description: "The project it belongs to.", resolve: (e) => String(e.projectId) }),
+    organization: t.field({
+      type: OrganizationRef,
+      description: "The organization it belongs to.",
+      extensions: readsColumns("organizationId"),
+      resolve: (e) => e.organizationId,
+    }),
+    project: t.field({
+      type: ProjectRef,
+      description: "The project it belongs to.",
+      extensions: readsColumns("projectId"),
+      resolve: (e) => String(e.projectId),
+    }),
     activity: pagedField(t, {
       type: ActivityConnection,
       description: "Changes to this environment, newest first.",
@@ -102,7 +126,7 @@ builder.objectField(ProjectRef, "environments", (t) =>
   pagedField(t, {
     type: EnvironmentConnection,
     description: "The project's environments, oldest (the primary) first.",
-    query: environmentListQuery,
+    query: (ctx, _args, columns) => environmentListQuery(ctx, columns),
     parentId: (p) => p.id,
   }),
 );
@@ -111,6 +135,7 @@ builder.objectField(ProjectRef, "primaryEnvironment", (t) =>
   t.field({
     type: EnvironmentRef,
     description: "The project's primary environment (same id as the project).",
+    extensions: readsColumns(PRIMARY_ENVIRONMENT),
     resolve: (p) => p.primaryEnvironment,
   }),
 );

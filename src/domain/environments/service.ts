@@ -270,6 +270,6 @@ export async function liveEventsToken(ctx: Context, env: Environment): Promise<s
  * The page query of Project.environments for the caller: a key limited to
  * some projects lists only their environments (the policy's visibility, as SQL).
  */
-export function environmentListQuery(ctx: Context) {
-  return environmentPageQuery(reachableTeams(viewerOf(ctx)) ?? []);
+export function environmentListQuery(ctx: Context, columns: readonly string[] | null = null) {
+  return environmentPageQuery(reachableTeams(viewerOf(ctx)) ?? [], columns);
 }

@@ -11,7 +11,7 @@ import type {
 } from "../../generated/prisma/client.js";
 import { Prisma } from "../../generated/prisma/client.js";
 import { generateToken, TOKEN_PREFIX } from "../../auth/tokens.js";
-import type { PagedQuery } from "../../db/pages.js";
+import { selectColumns, type PagedQuery } from "../../db/pages.js";
 import { lockRow } from "../../db/row-locks.js";
 import type { StoredSettings } from "../settings/registry.js";
 import type { EnvironmentWrite } from "./rules.js";
@@ -111,13 +111,15 @@ export function environmentById(db: Db, id: number): Promise<Environment> {
  * ids the key is limited to (empty: all); a key limited to a project reaches
  * all its environments.
  */
-export function environmentPageQuery(reachable: readonly number[]): PagedQuery {
+export function environmentPageQuery(reachable: readonly number[], columns: readonly string[] | null = null): PagedQuery {
   const ids = [...reachable];
   const where = ids.length
     ? Prisma.sql`NOT t."isPendingDeletion" AND (t.id = ANY(${ids}::int[]) OR t."projectId" = ANY(${ids}::int[]))`
     : Prisma.sql`NOT t."isPendingDeletion"`;
   return {
     from: Prisma.sql`"Environment" t`,
+    // Only the selected columns (null: all) and the keys; see src/schema/selection.ts.
+    select: selectColumns(columns, ["id", "projectId", "organizationId"], Prisma.EnvironmentScalarFieldEnum),
     parentColumn: Prisma.sql`t."projectId"`,
     parentType: "int",
     where,

@@ -5,6 +5,7 @@ import { notFound } from "../../errors.js";
 import { viewerOf } from "../../context.js";
 import { isVisible } from "../../auth/policy.js";
 import { pagedField } from "../../schema/paged-field.js";
+import { readsColumns } from "../../schema/selection.js";
 import { definePayload, toPayload } from "../../schema/payloads.js";
 import { UserRef } from "../users/schema.js";
 import { isUuid } from "../ids.js";
@@ -46,15 +47,31 @@ export const OrganizationRef = builder.loadableNode("Organization", {
     });
   },
   fields: (t) => ({
-    uuid: t.field({ type: "UUID", description: "PostHog's id of the organization (a UUID).", resolve: (o) => o.id }),
+    uuid: t.field({
+      type: "UUID",
+      description: "PostHog's id of the organization (a UUID).",
+      extensions: readsColumns("id"),
+      resolve: (o) => o.id,
+    }),
     name: t.exposeString("name", { description: "Display name." }),
     slug: t.exposeString("slug", { description: "URL-friendly unique name, derived from the name at creation." }),
-    createdAt: t.field({ type: "DateTime", description: "When the organization was created.", resolve: (o) => o.createdAt }),
-    updatedAt: t.field({ type: "DateTime", description: "When the organization last changed.", resolve: (o) => o.updatedAt }),
+    createdAt: t.field({
+      type: "DateTime",
+      description: "When the organization was created.",
+      extensions: readsColumns("createdAt"),
+      resolve: (o) => o.createdAt,
+    }),
+    updatedAt: t.field({
+      type: "DateTime",
+      description: "When the organization last changed.",
+      extensions: readsColumns("updatedAt"),
+      resolve: (o) => o.updatedAt,
+    }),
     membershipLevel: t.field({
       type: MembershipLevelEnum,
       nullable: true,
       description: "The caller's level in this organization.",
+      extensions: readsColumns("id"),
       resolve: (o, _args, ctx) => membershipLevelOf(callerLevelIn(ctx, o.id)),
     }),
   }),
@@ -135,7 +152,7 @@ const ViewerRef = builder.objectRef<Viewer>("Viewer").implement({
       description: "The organizations the user belongs to and the key reaches, by name.",
       authScopes: { scope: "organization:read" },
       // Only the organizations the key reaches (the principal's, decided when it was loaded).
-      query: (ctx) => userOrganizationsPage(viewerOf(ctx).organizationIds),
+      query: (ctx, _args, columns) => userOrganizationsPage(viewerOf(ctx).organizationIds, columns),
       parentId: (v) => v.userId,
     }),
   }),

@@ -3,7 +3,7 @@
 // module only reads and writes, in the statements the service asks for.
 import type { Organization } from "../../generated/prisma/client.js";
 import { Prisma } from "../../generated/prisma/client.js";
-import type { PagedQuery } from "../../db/pages.js";
+import { selectColumns, type PagedQuery } from "../../db/pages.js";
 import { lockKey, lockRow } from "../../db/row-locks.js";
 
 /** The client or a transaction: every function runs in either. */
@@ -45,8 +45,10 @@ export const membersPage: PagedQuery = {
 };
 
 /** A user's organizations among `organizationIds` (those the caller may see), by name. */
-export const userOrganizationsPage = (organizationIds: string[]): PagedQuery => ({
+export const userOrganizationsPage = (organizationIds: string[], columns: readonly string[] | null = null): PagedQuery => ({
   from: Prisma.sql`"Organization" t JOIN "OrganizationMembership" m ON m."organizationId" = t.id`,
+  // Only the selected columns (null: all) and the key; see src/schema/selection.ts.
+  select: selectColumns(columns, ["id"], Prisma.OrganizationScalarFieldEnum),
   parentColumn: Prisma.sql`m."userId"`,
   parentType: "int",
   where: Prisma.sql`t.id = ANY(${organizationIds}::uuid[])`,

@@ -3,7 +3,8 @@
 // Wiring only: the rules are in ./service.ts, the SQL in ./store.ts.
 import { builder } from "../../schema/builder.js";
 import type { Context } from "../../context.js";
-import { connectionFromPage, pageWindow, selectsTotalCount } from "../../schema/connections.js";
+import { connectionFromPage, pageWindow } from "../../schema/connections.js";
+import { connectionNeeds, readsColumns } from "../../schema/selection.js";
 import { pagedField } from "../../schema/paged-field.js";
 import { definePayload, toPayload } from "../../schema/payloads.js";
 import { OrganizationRef } from "../organizations/schema.js";
@@ -11,7 +12,7 @@ import { ActivityConnection, activityQuery } from "../activity/schema.js";
 import { declareEnvironmentActions } from "../environments/schema-actions.js";
 import { addEnvironmentFields } from "../environments/schema-environment-fields.js";
 import { settingInputFields } from "../settings/schema.js";
-import type { ProjectWithPrimary } from "./store.js";
+import { PRIMARY_ENVIRONMENT, type ProjectWithPrimary } from "./store.js";
 import { loadVisibleProjects } from "./access.js";
 import {
   actOnProject,
@@ -33,7 +34,12 @@ export const ProjectRef = builder.loadableNode("Project", {
   fields: (t) => ({
     databaseId: t.exposeInt("id", { description: "PostHog's integer id of the project (also its primary environment's id)." }),
     projectId: t.exposeInt("id", { description: "PostHog's `project_id`: the same as `databaseId` for a project." }),
-    uuid: t.field({ type: "UUID", description: "PostHog's UUID of the project.", resolve: (p) => p.uuid }),
+    uuid: t.field({
+      type: "UUID",
+      description: "PostHog's UUID of the project.",
+      extensions: readsColumns("uuid"),
+      resolve: (p) => p.uuid,
+    }),
     name: t.exposeString("name", { description: "Display name (1–200 characters, unique in the organization ignoring case)." }),
     productDescription: t.exposeString("productDescription", {
       nullable: true,
@@ -42,16 +48,23 @@ export const ProjectRef = builder.loadableNode("Project", {
     isPendingDeletion: t.exposeBoolean("isPendingDeletion", {
       description: "Whether the project is being deleted (such projects are hidden, so this reads false).",
     }),
-    createdAt: t.field({ type: "DateTime", description: "When the project was created.", resolve: (p) => p.createdAt }),
+    createdAt: t.field({
+      type: "DateTime",
+      description: "When the project was created.",
+      extensions: readsColumns("createdAt"),
+      resolve: (p) => p.createdAt,
+    }),
     updatedAt: t.field({
       type: "DateTime",
       description: "When the project or its settings last changed.",
+      extensions: readsColumns("updatedAt", PRIMARY_ENVIRONMENT),
       // biome-ignore lint/complexity/useMathMinMax: these are Dates (Math.max would answer a number)
       resolve: (p) => (p.updatedAt > p.primaryEnvironment.updatedAt ? p.updatedAt : p.primaryEnvironment.updatedAt),
     }),
     organization: t.field({
       type: OrganizationRef,
       description: "The organization the project belongs to.",
+      extensions: readsColumns("organizationId"),
       resolve: (p) => p.organizationId,
     }),
     activity: pagedField(t, {
@@ -85,8 +98,14 @@ builder.objectField(OrganizationRef, "projects", (t) =>
         validate: { maxLength: [200, { message: "Search at most 200 characters." }] },
       }),
     },
+    extensions: readsColumns("id"),
     load: async (orgIds: string[], ctx: Context, args, info) => {
-      const pages = await projectPages(ctx, orgIds, args.search, pageWindow(args), { withTotal: selectsTotalCount(info) });
+      const needs = connectionNeeds(info);
+      const pages = await projectPages(ctx, orgIds, args.search, pageWindow(args), {
+        withTotal: needs.totalCount,
+        withNextRow: needs.hasNextPage,
+        columns: needs.columns,
+      });
       return pages.map(connectionFromPage);
     },
     resolve: (o) => o.id,

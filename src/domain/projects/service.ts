@@ -219,12 +219,18 @@ export async function projectPages(
   organizationIds: readonly string[],
   search: string | null | undefined,
   window: PageWindow,
-  options: PageOptions,
+  options: PageOptions & { columns?: readonly string[] | null },
 ): Promise<Page<ProjectWithPrimary>[]> {
   const principal = viewerOf(ctx);
   const visible = organizationIds.filter((id) => isVisible(principal, { organizationId: id }));
   // A key limited to some projects lists only those (the policy's visibility, as SQL).
-  const pages = await projectPagesByOrganization(ctx.db, visible, { search, reachable: reachableTeams(principal) ?? [] }, window, options);
+  const pages = await projectPagesByOrganization(
+    ctx.db,
+    visible,
+    { search, reachable: reachableTeams(principal) ?? [], columns: options.columns },
+    window,
+    options,
+  );
   const byOrganization = new Map(visible.map((id, i) => [id, pages[i]]));
   return organizationIds.map((id) => byOrganization.get(id)!);
 }

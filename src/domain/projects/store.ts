@@ -6,7 +6,7 @@ import { Prisma } from "../../generated/prisma/client.js";
 import type { Database } from "../../db/client.js";
 import { containsPattern } from "../../db/like.js";
 import { lockRow } from "../../db/row-locks.js";
-import { loadPagesByParent, type Page, type PagedQuery, type PageOptions, type PageWindow } from "../../db/pages.js";
+import { loadPagesByParent, selectColumns, type Page, type PagedQuery, type PageOptions, type PageWindow } from "../../db/pages.js";
 import type { StoredSettings } from "../settings/registry.js";
 import { freshTokens, hydrateEnvironment, isRowId } from "../environments/store.js";
 
@@ -22,7 +22,20 @@ type ProjectRow = Project & { primaryEnvironment: unknown };
 const WITH_PRIMARY_SELECT = Prisma.sql`t.*, row_to_json(pe) AS "primaryEnvironment"`;
 const WITH_PRIMARY_FROM = Prisma.sql`"Project" t JOIN "Environment" pe ON pe.id = t.id`;
 
+/** The pseudo-column of a page's selection that asks for the primary environment (a field's `columns` extension names it). */
+export const PRIMARY_ENVIRONMENT = "primaryEnvironment";
+
+/** What a page of projects reads: only the selected columns, and the primary environment only when a field needs it. */
+function projectPageSource(columns: readonly string[] | null): Pick<PagedQuery, "select"> & { from: Prisma.Sql } {
+  const own = columns?.filter((c) => c !== PRIMARY_ENVIRONMENT) ?? null;
+  const select = selectColumns(own, ["id", "organizationId"], Prisma.ProjectScalarFieldEnum);
+  if (columns !== null && !columns.includes(PRIMARY_ENVIRONMENT)) return { from: Prisma.sql`"Project" t`, select };
+  return { from: WITH_PRIMARY_FROM, select: Prisma.sql`${select}, row_to_json(pe) AS "primaryEnvironment"` };
+}
+
 function hydrateProject(row: ProjectRow): ProjectWithPrimary {
+  // A page whose selection needs no primary environment did not read it (see projectPageSource).
+  if (row.primaryEnvironment === undefined) return row as ProjectWithPrimary;
   const env = row.primaryEnvironment as Record<string, unknown> | Environment;
   const json = env instanceof Object && "createdAt" in env && !(env.createdAt instanceof Date);
   return { ...row, primaryEnvironment: json ? hydrateEnvironment(env as Record<string, unknown>) : (env as Environment) };
@@ -49,11 +62,16 @@ export interface ProjectListFilter {
   search?: string | null;
   /** The project ids the key is limited to (empty: all). */
   reachable: readonly number[];
+  /** The columns the selection reads (null: all), see src/schema/selection.ts; the keys are always read. */
+  columns?: readonly string[] | null;
 }
 
 /**
  * One page of each organization's projects (not pending deletion, oldest
  * first), for every organization in one statement; in the order of `organizationIds`.
+ * With `filter.columns`, each row holds only those columns and the keys (and its
+ * primary environment only when they name it): the fields that read a row
+ * declare what they read (src/schema/selection.ts).
  */
 export async function projectPagesByOrganization(
   db: Pick<Database, "sql">,
@@ -66,8 +84,7 @@ export async function projectPagesByOrganization(
   if (filter.search) conditions.push(Prisma.sql`t.name ILIKE ${containsPattern(filter.search)}`);
   if (filter.reachable.length) conditions.push(Prisma.sql`t.id = ANY(${[...filter.reachable]}::int[])`);
   const query: PagedQuery = {
-    from: WITH_PRIMARY_FROM,
-    select: WITH_PRIMARY_SELECT,
+    ...projectPageSource(filter.columns ?? null),
     parentColumn: Prisma.sql`t."organizationId"`,
     parentType: "uuid",
     where: Prisma.join(conditions, " AND "),

@@ -11,11 +11,12 @@ import {
   encodeCursor,
   loadPagesByParent as loadConnections,
   pageWindow,
-  selectsTotalCount,
   type Connection,
   type ConnectionArgs,
-  type FieldSelection,
+  type ConnectionInfo,
 } from "../../../src/schema/connections.js";
+import { connectionNeeds } from "../../../src/schema/selection.js";
+import { getSchema } from "../../../src/schema/index.js";
 import { countsTotal, loadPagesByParent, pageOfArray, pageStatement, type PagedQuery, type PageWindow } from "../../../src/db/pages.js";
 
 const cursor = (offset: number) => encodeCursor(offset);
@@ -289,28 +290,53 @@ describe("loadPagesByParent (pages from the statement's rows)", () => {
 });
 
 describe("loadPagesByParent (connections: schema side)", () => {
-  const selection = (query: string): FieldSelection => {
+  /** The resolve info of the document's first field, as a field of type `connection` (the real schema's). */
+  const selection = (query: string, connection = "AnnotationConnection"): ConnectionInfo => {
     const doc = parse(query);
     const op = doc.definitions.find((d): d is OperationDefinitionNode => d.kind === "OperationDefinition")!;
     const fragments = Object.fromEntries(
       doc.definitions.filter((d): d is FragmentDefinitionNode => d.kind === "FragmentDefinition").map((f) => [f.name.value, f]),
     );
-    return { fieldNodes: [op.selectionSet.selections[0] as FieldNode], fragments };
+    const returnType = getSchema().getType(connection) as ConnectionInfo["returnType"];
+    return { fieldNodes: [op.selectionSet.selections[0] as FieldNode], fragments, returnType };
   };
 
   it.each<[string, string, boolean]>([
     ["selected directly", "{ list { totalCount } }", true],
     ["not selected", "{ list { edges { cursor } pageInfo { hasNextPage } } }", false],
-    ["in an inline fragment", "{ list { ... on C { totalCount } } }", true],
-    ["in a named fragment", "{ list { ...F } } fragment F on C { nodes { id } totalCount }", true],
+    ["in an inline fragment", "{ list { ... on AnnotationConnection { totalCount } } }", true],
+    ["in a named fragment", "{ list { ...F } } fragment F on AnnotationConnection { nodes { id } totalCount }", true],
     [
       "in a fragment spread twice, and recursive fragments end",
-      "{ list { ...F ...F } } fragment F on C { ...G } fragment G on C { ...F }",
+      "{ list { ...F ...F } } fragment F on AnnotationConnection { ...G } fragment G on AnnotationConnection { ...F }",
       false,
     ],
-    ["only a nested list's", "{ list { nodes { members { totalCount } } } }", false],
-  ])("selectsTotalCount: %s → %s", (_name, query, expected) => {
-    expect(selectsTotalCount(selection(query))).toBe(expected);
+    ["only a nested list's", "{ list { nodes { environment { annotations { totalCount } } } } }", false],
+  ])("connectionNeeds, totalCount: %s → %s", (_name, query, expected) => {
+    expect(connectionNeeds(selection(query)).totalCount).toBe(expected);
+  });
+
+  it.each<[string, string, boolean]>([
+    ["selected", "{ list { pageInfo { hasNextPage } } }", true],
+    ["other pageInfo fields only", "{ list { pageInfo { endCursor hasPreviousPage } nodes { id } } }", false],
+    ["through a fragment on PageInfo", "{ list { pageInfo { ...P } } } fragment P on PageInfo { hasNextPage }", true],
+  ])("connectionNeeds, hasNextPage: %s → %s", (_name, query, expected) => {
+    expect(connectionNeeds(selection(query)).hasNextPage).toBe(expected);
+  });
+
+  it.each<[string, string, string[] | null]>([
+    ["exposed fields read their column", "{ list { nodes { content } } }", ["content"]],
+    ["a field's `columns` extension", "{ list { nodes { dateMarker createdBy { email } } } }", ["dateMarker", "createdById"]],
+    [
+      "through edges, fragments, __typename and the global id",
+      "{ list { edges { node { __typename ...A } } } } fragment A on Annotation { id databaseId content }",
+      ["id", "content"],
+    ],
+    ["a field that declares nothing: every column", "{ list { nodes { content insightName } } }", null],
+    ["a fragment on another type (an interface): every column", "{ list { nodes { ... on Node { id } } } }", null],
+    ["no node selected: only the keys", "{ list { totalCount } }", []],
+  ])("connectionNeeds, columns: %s", (_name, query, expected) => {
+    expect(connectionNeeds(selection(query)).columns).toEqual(expected);
   });
 
   it("builds connections: cursors of the items' offsets, totalCount when counted", async () => {
