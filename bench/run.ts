@@ -284,6 +284,12 @@ function statementReader(client: pg.Client): NonNullable<Meter["statements"]> {
 // ---- scenarios ------------------------------------------------------------------------
 
 const NESTED = NESTED_READ;
+
+/**
+ * How the API runs in every scenario: production mode, with rate limits on (each request is charged, one statement on
+ * PostgreSQL) but budgets out of the benchmark's reach, so that what is measured is the work of answering.
+ */
+const PRODUCTION = { NODE_ENV: "production", RATE_LIMIT_POINTS: "1000000000", AUTH_FAILURE_LIMIT: "1000000000" } as const;
 /** 21 settings of a project (scenario 3 asks for 20). */
 const SETTINGS_FIELDS =
   "timezone appUrls anonymizeIps weekStartDay sessionRecordingOptIn completedSnippetOnboarding testAccountFilters " +
@@ -737,7 +743,7 @@ async function documentsPass(
 
 /** Loads the bench dataset into a fresh embedded database (its own process: the API takes the data directory's lock). */
 async function seedEmbedded(dataDir: string): Promise<void> {
-  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, SEED_DEMO: "false", NODE_ENV: "production" };
+  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, SEED_DEMO: "false", ...PRODUCTION };
   delete env.DATABASE_URL;
   execFileSync(process.execPath, ["--import", "tsx", "bench/seed.ts"], { cwd: ROOT, env, stdio: ["ignore", "ignore", "inherit"] });
 }
@@ -759,7 +765,7 @@ function documentsLine(d: DocumentsFigures): string {
 async function coldStarts(): Promise<{ firstMs: number; subsequentMs: number[]; rssMbAtReady: number }> {
   const dir = mkdtempSync(join(tmpdir(), "bench-pglite-"));
   onCleanup(async () => rmSync(dir, { recursive: true, force: true }));
-  const env = { NODE_ENV: "production", DATA_DIR: join(dir, "pglite"), SEED_DEMO: "true", DATABASE_URL: undefined };
+  const env = { ...PRODUCTION, DATA_DIR: join(dir, "pglite"), SEED_DEMO: "true", DATABASE_URL: undefined };
   const timeOne = async () => {
     const proc = await startNode("api-embedded", API_BUNDLE, env);
     await waitReady(proc, 120_000);
@@ -876,7 +882,7 @@ async function startDatabase(): Promise<Database> {
 async function documentsPasses(wrk: string, db: Database): Promise<DocumentsFigures[]> {
   const out: DocumentsFigures[] = [];
   console.log(`${DOCUMENTS} distinct documents on PostgreSQL ...`);
-  out.push(await documentsPass(wrk, "postgresql", { NODE_ENV: "production", DATABASE_URL: db.url, SEED_DEMO: "false" }, db.key, DOCUMENTS));
+  out.push(await documentsPass(wrk, "postgresql", { ...PRODUCTION, DATABASE_URL: db.url, SEED_DEMO: "false" }, db.key, DOCUMENTS));
   console.log(documentsLine(out[0]));
   await db.stop(); // nothing else competes for the cores
   console.log(`${DOCUMENTS} distinct documents on the embedded database (loading the bench data into it first) ...`);
@@ -884,7 +890,7 @@ async function documentsPasses(wrk: string, db: Database): Promise<DocumentsFigu
   onCleanup(async () => rmSync(dir, { recursive: true, force: true }));
   const dataDir = join(dir, "pglite");
   seedEmbedded(dataDir);
-  const env = { NODE_ENV: "production", DATA_DIR: dataDir, SEED_DEMO: "false", DATABASE_URL: undefined };
+  const env = { ...PRODUCTION, DATA_DIR: dataDir, SEED_DEMO: "false", DATABASE_URL: undefined };
   out.push(await documentsPass(wrk, "embedded", env, db.key, DOCUMENTS));
   console.log(documentsLine(out[1]));
   return out;
@@ -921,7 +927,7 @@ async function main(): Promise<number> {
   const db = await startDatabase();
   const { key, meter } = db;
 
-  const api = await startNode("api", API_BUNDLE, { NODE_ENV: "production", DATABASE_URL: db.url, SEED_DEMO: "false" });
+  const api = await startNode("api", API_BUNDLE, { ...PRODUCTION, DATABASE_URL: db.url, SEED_DEMO: "false" });
   const baseline = await startNode("baseline", BASELINE_BUNDLE, { DATABASE_URL: db.baselineUrl });
   await Promise.all([waitReady(api), waitReady(baseline)]);
   // Before any load: what the processes hold when idle (code, schema, Wasm), apart from what load adds.

@@ -68,7 +68,45 @@ const schema = z.object({
   PERSISTED_OPERATIONS: z.enum(["allow", "only"]).default("allow"),
   /** The persisted-documents manifest (sha256 hash → document) that `npm run codegen` writes. */
   PERSISTED_OPERATIONS_MANIFEST: z.string().default("examples/gql/persisted-documents.json"),
+  /**
+   * Memory (README "Memory"; sizes per entry in src/cache/index.ts): parsed documents kept (also bounded to 24 MB in all), compiled
+   * queries kept (48 MB; 0 turns compiled execution off), the execution at which a query is compiled (1: at once), automatic persisted
+   * queries remembered (8 MB).
+   */
+  PARSE_CACHE_SIZE: z.coerce.number().int().min(0).default(512),
+  COMPILED_QUERY_CACHE_SIZE: z.coerce.number().int().min(0).default(128),
+  COMPILE_AFTER: z.coerce.number().int().min(1).default(2),
+  PERSISTED_QUERY_CACHE_SIZE: z.coerce.number().int().min(0).default(1000),
+  /** PostgreSQL's buffer cache inside the embedded database (src/db/client.ts): `16MB` by default, PostgreSQL's own is 128MB. */
+  PGLITE_SHARED_BUFFERS: z
+    .string()
+    .regex(/^\d+(kB|MB|GB)$/, "PGLITE_SHARED_BUFFERS is a size with its unit, e.g. 16MB")
+    .default("16MB"),
+  /** Rate limits (README "Rate limits"): `off` turns off both the cost budgets and the failed-authentication limit. */
+  RATE_LIMIT: z.enum(["on", "off"]).default("on"),
+  /** Cost points each API key (and each client address without a key) may spend per window. Default 5000; see TEST_RATE_LIMITS. */
+  RATE_LIMIT_POINTS: z.coerce.number().int().min(1).max(1_000_000_000).optional(),
+  RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).default(3600),
+  /**
+   * How much of a request's cost (README "Limits and cost") makes one point: GitHub divides by 100 too. A request costs
+   * its cost divided by this, rounded up, and at least 1 point: the nested read of 2,600 objects costs 27 of the 5,000.
+   */
+  RATE_LIMIT_COST_PER_POINT: z.coerce.number().int().min(1).default(100),
+  /** Failed authentications a client address may make per window before it is refused (429) without its key being looked up. */
+  AUTH_FAILURE_LIMIT: z.coerce.number().int().min(1).max(1_000_000_000).optional(),
+  AUTH_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
+  /** The least severe log line written (pino's levels). Default: info; silent under NODE_ENV=test (faults only with DEBUG_ERRORS). */
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional(),
+  /** Prometheus metrics at GET /metrics. Default: on in development, off in production (where it needs METRICS_TOKEN) and tests. */
+  METRICS: z.enum(["on", "off"]).optional(),
+  /** When set, GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>` (required for METRICS=on in production). */
+  METRICS_TOKEN: z.string().min(16, "METRICS_TOKEN must be at least 16 characters").optional(),
+  /** OpenTelemetry traces are exported by OTLP over HTTP to this collector (e.g. http://localhost:4318); unset: no tracing at all. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
 });
+
+/** The rate-limit budgets under NODE_ENV=test when not set: out of any test's reach (limits stay on, so every test runs through them). */
+export const TEST_RATE_LIMITS = 1_000_000_000;
 
 /** Any origin, or the listed ones (none when empty). */
 export type CorsOrigins = "*" | string[];
@@ -123,6 +161,12 @@ function applyModeDefaults<T extends z.infer<typeof schema>>(config: T) {
     GRAPHIQL: config.GRAPHIQL ?? (production ? "false" : "true"),
     INTROSPECTION: config.INTROSPECTION ?? (production ? "authenticated" : "public"),
     CORS_ORIGINS: config.CORS_ORIGINS ?? (production ? [] : "*"),
+    // Tests make hundreds of requests with a few keys, and all of yoga.fetch's requests share one address: a budget
+    // no test file reaches, unless the test sets its own (test/http/rate-limit.test.ts).
+    RATE_LIMIT_POINTS: config.RATE_LIMIT_POINTS ?? (config.NODE_ENV === "test" ? TEST_RATE_LIMITS : 5000),
+    AUTH_FAILURE_LIMIT: config.AUTH_FAILURE_LIMIT ?? (config.NODE_ENV === "test" ? TEST_RATE_LIMITS : 10),
+    // Tests turn them on where they read them (each test app would otherwise count every request of the suite).
+    METRICS: config.METRICS ?? (config.NODE_ENV === "development" ? "on" : "off"),
   };
 }
 
@@ -134,7 +178,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
     throw new Error(`Invalid configuration:\n${lines.join("\n")}`);
   }
-  return applyModeDefaults(parsed.data);
+  const config = applyModeDefaults(parsed.data);
+  // /metrics tells the request rates, error codes and operation names: never open to the internet by accident.
+  if (config.NODE_ENV === "production" && config.METRICS === "on" && !config.METRICS_TOKEN) {
+    throw new Error(
+      "Invalid configuration:\n  METRICS: METRICS=on under NODE_ENV=production needs METRICS_TOKEN (scrapers send it as a bearer token)",
+    );
+  }
+  return config;
 }
 
 /** Whether demo data and the demo key are wanted: never under NODE_ENV=production (a key with every scope is not a production thing). */
@@ -145,11 +196,12 @@ export function demoKeyWanted(config: Pick<Config, "NODE_ENV" | "SEED_DEMO">): b
 /**
  * A message with the configured secrets blanked out, for anything printed
  * before or outside the request path (a start-up failure can quote a
- * connection string): the password of DATABASE_URL and LIVE_EVENTS_SECRET.
+ * connection string): the password of DATABASE_URL, LIVE_EVENTS_SECRET and METRICS_TOKEN.
  */
 export function redactSecrets(text: string, env: NodeJS.ProcessEnv = process.env): string {
   const secrets: string[] = [];
   if (env.LIVE_EVENTS_SECRET) secrets.push(env.LIVE_EVENTS_SECRET);
+  if (env.METRICS_TOKEN) secrets.push(env.METRICS_TOKEN);
   if (env.DATABASE_URL) {
     try {
       const password = new URL(env.DATABASE_URL).password;

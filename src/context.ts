@@ -17,7 +17,7 @@ export interface Context {
 }
 
 export function createContext(db: Database, config: Config, principal: Principal | null): Context {
-  return { db, prisma: db.prisma, config, principal, loaders: createLoaders(db.prisma) };
+  return { db, prisma: db.prisma, config, principal, loaders: createLoaders(db) };
 }
 
 /** The caller; throws UNAUTHENTICATED when there is none (resolvers behind scope checks never see that). */

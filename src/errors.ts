@@ -22,6 +22,11 @@ export const ErrorCode = {
   QUERY_TOO_COMPLEX: "QUERY_TOO_COMPLEX",
   /** The request body is larger than MAX_REQUEST_BYTES. HTTP 413. */
   PAYLOAD_TOO_LARGE: "PAYLOAD_TOO_LARGE",
+  /**
+   * Over a rate limit: the key's (or address's) budget of cost points for the window, or too many failed authentications
+   * from the address. HTTP 429 with `Retry-After`.
+   */
+  RATE_LIMITED: "RATE_LIMITED",
   /** A fault of the server; details are logged, never sent. HTTP 500 when the response has no data. */
   INTERNAL_SERVER_ERROR: "INTERNAL_SERVER_ERROR",
   /** The database cannot be reached right now: retry after the `Retry-After` header's seconds. HTTP 503 when the response has no data. */

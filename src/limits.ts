@@ -23,6 +23,11 @@ export interface Limits {
 const COST = Symbol("query cost");
 type WithCost = { [COST]?: number };
 
+/** The cost computed for this request's context during validation; undefined when it could not be (bad variables). */
+export function requestCost(context: object): number | undefined {
+  return (context as WithCost)[COST];
+}
+
 /**
  * The cost-limit plugin. It runs after graphql-js's own validation succeeded
  * (so a wrong literal or variable is still answered by graphql-js with its
@@ -73,9 +78,21 @@ function costPlugin(maxCost: number): Plugin {
       const cost = (args.contextValue as WithCost)[COST];
       return {
         onExecuteDone({ result, setResult }) {
-          if (cost === undefined || !result || Symbol.asyncIterator in (result as object)) return;
-          const plain = result as { extensions?: Record<string, unknown> };
-          setResult({ ...plain, extensions: { ...plain.extensions, cost: { requested: cost, limit: maxCost } } } as never);
+          if (cost === undefined || !result) return;
+          const withCost = (plain: { extensions?: Record<string, unknown> }) =>
+            ({ ...plain, extensions: { ...plain.extensions, cost: { requested: cost, limit: maxCost } } }) as never;
+          if (!(Symbol.asyncIterator in (result as object))) {
+            setResult(withCost(result as object));
+            return;
+          }
+          // Incremental delivery (@defer/@stream): the initial payload reports the cost of the whole operation.
+          let first = true;
+          return {
+            onNext({ result: payload, setResult: setPayload }) {
+              if (first) setPayload(withCost(payload as object));
+              first = false;
+            },
+          };
         },
       };
     },

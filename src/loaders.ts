@@ -1,5 +1,5 @@
 // Every area's DataLoaders, created fresh for each request (see context.ts).
-import type { PrismaClient } from "./generated/prisma/client.js";
+import type { Database } from "./db/client.js";
 import { userLoaders } from "./domain/users/loaders.js";
 import { organizationLoaders } from "./domain/organizations/loaders.js";
 import { projectsLoaders } from "./domain/projects/loaders.js";
@@ -8,9 +8,10 @@ import { rolesLoaders } from "./domain/roles/loaders.js";
 import { annotationsLoaders } from "./domain/annotations/loaders.js";
 import { cohortsLoaders } from "./domain/cohorts/loaders.js";
 
-export function createLoaders(prisma: PrismaClient) {
+export function createLoaders(db: Database) {
+  const prisma = db.prisma;
   return {
-    ...userLoaders(prisma),
+    ...userLoaders(db),
     ...organizationLoaders(prisma),
     ...projectsLoaders(prisma),
     ...environmentsLoaders(prisma),

@@ -16,13 +16,18 @@
 //   answers PERSISTED_QUERY_NOT_FOUND, the client resends hash + query, the
 //   server checks that the hash is the query's sha256, runs it and, once it
 //   validates, remembers it (in memory, least recently used dropped first), so
-//   the hash alone works from then on.
+//   the hash alone works from then on. Remembered: at most
+//   PERSISTED_QUERY_CACHE_SIZE documents (1,000) and 8 MB of their text
+//   (src/cache/), so a client registering distinct documents cannot grow the
+//   process; an evicted hash answers PERSISTED_QUERY_NOT_FOUND again and
+//   Apollo's clients resend the query.
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { parse } from "graphql";
 import { createGraphQLError, type GraphQLParams, type Plugin } from "graphql-yoga";
 import { defaultExtractPersistedOperationId, usePersistedOperations } from "@graphql-yoga/plugin-persisted-operations";
 import { ErrorCode } from "./errors.js";
+import type { BoundedLru } from "./cache/lru.js";
 
 export type PersistedOperationsMode = "allow" | "only";
 
@@ -43,8 +48,8 @@ export interface PersistedOperationsOptions {
    * without it; mode "allow" treats a missing file as empty.
    */
   manifestPath?: string;
-  /** Mode "allow": how many automatic persisted queries to remember (default 1000). */
-  apqCacheSize?: number;
+  /** Mode "allow": where automatic persisted queries are remembered (hash → document; src/cache/ bounds it). */
+  apqCache: Pick<BoundedLru<string, string>, "get" | "set">;
 }
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -87,25 +92,6 @@ export function loadPersistedDocuments(path: string): Map<string, string> {
   return documents;
 }
 
-/** A small least-recently-used map for automatic persisted queries. */
-class LruStore {
-  private readonly entries = new Map<string, string>();
-  constructor(private readonly capacity: number) {}
-  get(key: string): string | undefined {
-    const value = this.entries.get(key);
-    if (value !== undefined) {
-      this.entries.delete(key);
-      this.entries.set(key, value);
-    }
-    return value;
-  }
-  set(key: string, value: string): void {
-    this.entries.delete(key);
-    this.entries.set(key, value);
-    while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
-  }
-}
-
 /** `documentId` in a JSON body or (GET) in the URL, else Apollo's `extensions.persistedQuery.sha256Hash`. */
 function extractId(params: GraphQLParams, request: Request): string | null {
   const documentId = (params as GraphQLParams & { documentId?: unknown }).documentId;
@@ -136,7 +122,7 @@ export function persistedOperationsPlugin(options: PersistedOperationsOptions): 
   }
   const manifest = existsSync(manifestPath) ? loadPersistedDocuments(manifestPath) : new Map<string, string>();
   const allow = options.mode === "allow";
-  const apq = new LruStore(options.apqCacheSize ?? 1000);
+  const apq = options.apqCache;
   /** Mode "allow": hash + query pairs waiting for validation before they are remembered. */
   const pending = new WeakMap<object, { hash: string; query: string }>();
 

@@ -20,6 +20,7 @@ import { applyServerLimits } from "./http/node-server.js";
 import { ErrorCode } from "./errors.js";
 import { demoKeyFor, isEmpty, seedDemo, type DemoKey } from "./db/seed.js";
 import { refuseUpgrade, webSocketTransport, type WebSocketTransport } from "./http/websocket.js";
+import { startTracing, tracingConfigured, type Tracing } from "./observability/tracing.js";
 import type { ActivityFeed } from "./domain/activity/live.js";
 
 /** How long in-flight requests get to finish after a signal before their connections are cut. */
@@ -32,6 +33,8 @@ let db: Database | undefined;
 let server: Server | undefined;
 let live: ActivityFeed | undefined;
 let websockets: WebSocketTransport | undefined;
+/** The tracer provider, when OTEL_EXPORTER_OTLP_ENDPOINT is set. */
+let tracing: Tracing | null = null;
 
 async function exit(code: number): Promise<never> {
   try {
@@ -41,6 +44,8 @@ async function exit(code: number): Promise<never> {
     console.error(`Closing the database failed: ${(error as Error).message}`);
     code = code || 1;
   }
+  // The last spans are exported before the process ends (a collector that does not answer delays the exit, not fails it).
+  await tracing?.shutdown().catch((error: unknown) => console.error(`Exporting the last traces failed: ${(error as Error).message}`));
   process.exit(code);
 }
 
@@ -153,6 +158,8 @@ async function start() {
   const demo = db.kind === "pglite" && demoKeyWanted(config) ? await demoKeyFor(db.prisma, config.DATA_DIR) : null;
   if (stopping) return exit(0);
 
+  // Before the app exists: its spans (and its resolvers', wrapped when the schema was built) go to this provider.
+  tracing = await startTracing();
   const app = createApp(db, config);
   live = app.live;
   websockets = webSocketTransport(app);
@@ -173,6 +180,8 @@ function productionSummary(config: Config): string {
     `GraphiQL ${config.GRAPHIQL === "true" ? "on" : "off"} (GRAPHIQL),`,
     `introspection ${config.INTROSPECTION === "public" ? "public" : "with a key only"} (INTROSPECTION),`,
     `cross-origin access: ${origins} (CORS_ORIGINS).`,
+    `Metrics ${config.METRICS === "on" ? "at /metrics, with METRICS_TOKEN" : "off"} (METRICS);`,
+    `traces ${tracingConfigured() ? "exported by OTLP" : "off"} (OTEL_EXPORTER_OTLP_ENDPOINT).`,
   ].join(" ");
 }
 

@@ -2,7 +2,7 @@
 // and the user's memberships, loaded in ONE SQL statement per request. Every
 // authorization decision afterwards is made from this object, never by
 // another query.
-import type { PrismaClient } from "../generated/prisma/client.js";
+import { Prisma, type PrismaClient } from "../generated/prisma/client.js";
 import { scopeAllows, type Scope } from "./scopes.js";
 import { sha256Hex, TOKEN_PREFIX } from "./tokens.js";
 import { isAdminLevel } from "./levels.js";
@@ -96,44 +96,70 @@ export type AuthResult = { ok: true; principal: Principal } | { ok: false; reaso
 
 const KEY_SHAPE = /^phx_[23456789A-HJ-NP-Za-km-z]{20,100}$/;
 
+/** A key's row as the authentication statements read it: the key, its user and the user's memberships. */
+type KeyRow = PrincipalKey & { user: PrincipalUser; memberships: { organizationId: string; level: number }[] };
+
+/** What the authentication statements select from a key `k` and its user `u`. */
+const KEY_ROW_COLUMNS = Prisma.sql`k.id, k.label, k.scopes, k."scopedOrganizations", k."scopedTeams",
+      json_build_object('id', u.id, 'uuid', u.uuid, 'email', u.email, 'firstName', u."firstName",
+        'lastName', u."lastName", 'distinctId', u."distinctId", 'isEmailVerified', u."isEmailVerified",
+        'hedgehogConfig', u."hedgehogConfig", 'roleAtOrganization', u."roleAtOrganization",
+        'currentOrganizationId', u."currentOrganizationId", 'createdAt', u."createdAt") AS "user",
+      coalesce((SELECT json_agg(json_build_object('organizationId', m."organizationId", 'level', m.level))
+        FROM "OrganizationMembership" m WHERE m."userId" = u.id), '[]'::json) AS memberships`;
+
+const MALFORMED: AuthResult = { ok: false, reason: "The API key is malformed: personal API keys start with `phx_`." };
+const UNKNOWN: AuthResult = { ok: false, reason: "The API key is not valid: it is unknown or has been revoked." };
+
+const wellFormed = (rawKey: string) => rawKey.startsWith(TOKEN_PREFIX.personalApiKey) && KEY_SHAPE.test(rawKey);
+
+function principalOf(row: KeyRow): Principal {
+  const user = { ...row.user, createdAt: new Date(row.user.createdAt as unknown as string) };
+  const { id, label, scopes, scopedOrganizations, scopedTeams } = row;
+  return new Principal(user, { id, label, scopes, scopedOrganizations, scopedTeams }, row.memberships);
+}
+
 /**
  * Authenticates a personal API key with one statement: it reads the key, its
  * user and the user's memberships, and marks the key used (at most hourly).
  */
 export async function authenticateKey(prisma: PrismaClient, rawKey: string): Promise<AuthResult> {
-  if (!rawKey.startsWith(TOKEN_PREFIX.personalApiKey) || !KEY_SHAPE.test(rawKey)) {
-    return { ok: false, reason: "The API key is malformed: personal API keys start with `phx_`." };
-  }
-  const rows = await prisma.$queryRaw<(PrincipalKey & { user: PrincipalUser; memberships: { organizationId: string; level: number }[] })[]>`
+  if (!wellFormed(rawKey)) return MALFORMED;
+  const rows = await prisma.$queryRaw<KeyRow[]>`
     WITH key AS (
       SELECT * FROM "PersonalApiKey" WHERE "secureValue" = ${sha256Hex(rawKey)} AND "revokedAt" IS NULL
     ), touched AS (
       UPDATE "PersonalApiKey" SET "lastUsedAt" = now()
       WHERE id = (SELECT id FROM key) AND ("lastUsedAt" IS NULL OR "lastUsedAt" < now() - interval '1 hour')
     )
-    SELECT k.id, k.label, k.scopes, k."scopedOrganizations", k."scopedTeams",
-      json_build_object('id', u.id, 'uuid', u.uuid, 'email', u.email, 'firstName', u."firstName",
-        'lastName', u."lastName", 'distinctId', u."distinctId", 'isEmailVerified', u."isEmailVerified",
-        'hedgehogConfig', u."hedgehogConfig", 'roleAtOrganization', u."roleAtOrganization",
-        'currentOrganizationId', u."currentOrganizationId", 'createdAt', u."createdAt") AS "user",
-      coalesce((SELECT json_agg(json_build_object('organizationId', m."organizationId", 'level', m.level))
-        FROM "OrganizationMembership" m WHERE m."userId" = u.id), '[]'::json) AS memberships
+    SELECT ${KEY_ROW_COLUMNS}
     FROM key k JOIN "User" u ON u.id = k."userId"`;
   const row = rows[0];
-  if (!row) return { ok: false, reason: "The API key is not valid: it is unknown or has been revoked." };
-  const user = { ...row.user, createdAt: new Date(row.user.createdAt as unknown as string) };
-  return {
-    ok: true,
-    principal: new Principal(
-      user,
-      {
-        id: row.id,
-        label: row.label,
-        scopes: row.scopes,
-        scopedOrganizations: row.scopedOrganizations,
-        scopedTeams: row.scopedTeams,
-      },
-      row.memberships,
-    ),
-  };
+  return row ? { ok: true, principal: principalOf(row) } : UNKNOWN;
+}
+
+/**
+ * Authenticates many keys with one statement (live activity re-checks every
+ * subscriber's key at each event): each key's answer is what authenticateKey
+ * would answer, in the order of `rawKeys`.
+ */
+export async function authenticateKeys(prisma: PrismaClient, rawKeys: readonly string[]): Promise<AuthResult[]> {
+  const hashes = [...new Set(rawKeys.filter(wellFormed).map(sha256Hex))];
+  const rows = hashes.length
+    ? await prisma.$queryRaw<(KeyRow & { secureValue: string })[]>`
+    WITH key AS (
+      SELECT * FROM "PersonalApiKey" WHERE "secureValue" = ANY(${hashes}::text[]) AND "revokedAt" IS NULL
+    ), touched AS (
+      UPDATE "PersonalApiKey" SET "lastUsedAt" = now()
+      WHERE id IN (SELECT id FROM key) AND ("lastUsedAt" IS NULL OR "lastUsedAt" < now() - interval '1 hour')
+    )
+    SELECT k."secureValue", ${KEY_ROW_COLUMNS}
+    FROM key k JOIN "User" u ON u.id = k."userId"`
+    : [];
+  const byHash = new Map(rows.map((row) => [row.secureValue, row]));
+  return rawKeys.map((rawKey) => {
+    if (!wellFormed(rawKey)) return MALFORMED;
+    const row = byHash.get(sha256Hex(rawKey));
+    return row ? { ok: true, principal: principalOf(row) } : UNKNOWN;
+  });
 }

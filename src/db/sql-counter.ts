@@ -14,12 +14,38 @@ export class SqlCounter {
     this.statements = [];
   }
 
+  /**
+   * Watches each statement as it runs (src/observability/: the statements of the request, a span per statement);
+   * it answers the function to call when the statement is done. Null (the default) costs nothing.
+   */
+  observer: StatementObserver | null = null;
+
   /** Counts one statement (Prisma's, through the adapter, or one sent straight to the driver). */
   note(sql: string): void {
     this.count += 1;
     if (this.recording) this.statements.push(sql);
   }
+
+  /** Counts a statement and runs it, watched by the observer when there is one. */
+  run<T>(sql: string, execute: () => Promise<T>): Promise<T> {
+    this.note(sql);
+    const done = this.observer?.(sql);
+    if (!done) return execute();
+    return execute().then(
+      (value) => {
+        done();
+        return value;
+      },
+      (error: unknown) => {
+        done(error);
+        throw error;
+      },
+    );
+  }
 }
+
+/** Called as a statement starts; answers what to call when it is done (with its error if it failed). */
+export type StatementObserver = (sql: string) => ((error?: unknown) => void) | undefined;
 
 type Queryable = Pick<SqlDriverAdapter, "queryRaw" | "executeRaw">;
 
@@ -28,10 +54,7 @@ function countQueries<T extends Queryable>(target: T, counter: SqlCounter): T {
     get(obj, prop, receiver) {
       const value = Reflect.get(obj, prop, receiver);
       if (prop === "queryRaw" || prop === "executeRaw") {
-        return (query: SqlQuery) => {
-          counter.note(query.sql);
-          return (value as (q: SqlQuery) => unknown).call(obj, query);
-        };
+        return (query: SqlQuery) => counter.run(query.sql, () => (value as (q: SqlQuery) => Promise<unknown>).call(obj, query));
       }
       if (prop === "startTransaction") {
         return async (...args: unknown[]) => {

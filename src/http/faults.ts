@@ -2,18 +2,19 @@
 // a bug, a lost race). The client gets a code and nothing of the fault itself;
 // the status follows GraphQL over HTTP (500, or 503 with Retry-After when the
 // database cannot be reached, when there is no data; 200 with partial data);
-// the log gets one line per fault, with the request id the response carries.
+// the log gets one line per fault, with the request id the response carries
+// (through the app's pino logger: src/observability/logger.ts).
 import { GraphQLError, Kind, type DocumentNode, type OperationDefinitionNode } from "graphql";
-import { createLogger, isAsyncIterable, mapAsyncIterator, type Plugin, type YogaLogger } from "graphql-yoga";
+import { isAsyncIterable, mapAsyncIterator, type Plugin, type YogaLogger } from "graphql-yoga";
 import { ErrorCode } from "../errors.js";
 import { isDatabaseUnreachable, shortErrorMessage } from "../db/errors.js";
 import { requestIdOf } from "./request-id.js";
 
-/** Receives each fault's log line (one line of JSON). */
-export type FaultLog = (line: string) => void;
+/** Receives each fault's fields, to write as one log line (`logger.error(fields, "fault")`). */
+export type FaultLog = (fields: Record<string, unknown>) => void;
 
 export interface FaultOptions {
-  /** Where fault lines go; null keeps quiet (NODE_ENV=test without DEBUG_ERRORS). */
+  /** Where faults are logged; null keeps quiet. */
   log: FaultLog | null;
   /** Adds the stack to each line (DEBUG_ERRORS). */
   withStack: boolean;
@@ -38,8 +39,8 @@ export interface FaultHandling {
   maskError(error: unknown): Error;
   /** Sets the status of fault-only responses and logs each fault once. */
   plugin: Plugin;
-  /** yoga's `logging`: its own logging of masked errors is left out (the plugin logs them, once, with the request id). */
-  yogaLogger(level: "info" | "silent"): YogaLogger;
+  /** yoga's `logging` on `base`: its own logging of masked errors is left out (the plugin logs them, once, with the request id). */
+  yogaLogger(base: YogaLogger): YogaLogger;
 }
 
 export function faultHandling(options: FaultOptions): FaultHandling {
@@ -69,13 +70,10 @@ export function faultHandling(options: FaultOptions): FaultHandling {
     return mask;
   }
 
-  function logLine(request: Request, record: FaultRecord, path: readonly (string | number)[] | undefined): string {
+  function logFields(request: Request, record: FaultRecord, path: readonly (string | number)[] | undefined): Record<string, unknown> {
     const fault = record.fault;
     const errorCode = (fault as { code?: unknown } | null)?.code;
-    return JSON.stringify({
-      level: "error",
-      time: new Date().toISOString(),
-      msg: "fault",
+    return {
       requestId: requestIdOf(request),
       operation: operations.get(request) ?? null,
       code: record.code,
@@ -84,22 +82,28 @@ export function faultHandling(options: FaultOptions): FaultHandling {
       message: shortErrorMessage(fault, 500),
       ...(path ? { path: path.join(".") } : {}),
       ...(options.withStack && fault instanceof Error && fault.stack ? { stack: fault.stack } : {}),
-    });
+    };
   }
 
   /** Logs each fault of a result once, tells the client the request id, and, when there is no data, sets the status. */
-  function handleResult(request: Request, result: { data?: unknown; errors?: readonly unknown[] }, setStatus: boolean) {
-    if (!Array.isArray(result.errors)) return;
+  function handleResult(
+    request: Request,
+    result: { data?: unknown; errors?: readonly unknown[]; incremental?: { errors?: readonly unknown[] }[] },
+    setStatus: boolean,
+  ) {
+    // An incremental payload (@defer/@stream) carries its errors in its parts (masked by src/execution.ts).
+    const errors = [...(result.errors ?? []), ...(result.incremental ?? []).flatMap((part) => part.errors ?? [])];
+    if (!errors.length) return;
     const logged = new Set<unknown>();
     const withoutData = !("data" in result);
-    for (const error of result.errors) {
+    for (const error of errors) {
       if (!isGraphQLError(error)) continue;
       const record = faults.get(error);
       if (!record) continue;
       // A batch that failed once fails every field it feeds: one fault, one line.
       if (!logged.has(record.fault)) {
         logged.add(record.fault);
-        options.log?.(logLine(request, record, error.path));
+        options.log?.(logFields(request, record, error.path));
       }
       const extensions = error.extensions as Record<string, unknown>;
       extensions.requestId = requestIdOf(request);
@@ -140,8 +144,7 @@ export function faultHandling(options: FaultOptions): FaultHandling {
     },
   };
 
-  function yogaLogger(level: "info" | "silent"): YogaLogger {
-    const base = createLogger(level);
+  function yogaLogger(base: YogaLogger): YogaLogger {
     return {
       ...base,
       error: (...args: unknown[]) => {

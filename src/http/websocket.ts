@@ -23,6 +23,14 @@
 // answers that operation's `error` message with UNAUTHENTICATED (a refusal
 // before execution — parse, validation, a limit, the key — is an `error`
 // message with its code, as HTTP answers it with a 4xx).
+//
+// What HTTP's per-request hooks do, done here per connection and operation:
+// the upgrade's Origin is held to CORS_ORIGINS (src/http/cors.ts) before the
+// socket opens; the upgrade's answer (101, or the 403/404 refusal) carries an
+// `x-request-id`, the connection's (the client's own when plain, as on HTTP);
+// each operation runs as a request of its own whose id is that id and the
+// operation's number on the connection (`<id>:3`), in its faults'
+// `extensions.requestId` and its log lines.
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
 import {
@@ -40,6 +48,7 @@ import type { App } from "../app.js";
 import { getSchema } from "../schema/index.js";
 import { ErrorCode } from "../errors.js";
 import { upgradeOriginAllowed } from "./cors.js";
+import { REQUEST_ID_HEADER, requestIdOf } from "./request-id.js";
 
 type OperationResult = ExecutionResult | AsyncIterable<ExecutionResult>;
 type ResultProcessHook = NonNullable<Plugin["onResultProcess"]>;
@@ -78,13 +87,41 @@ export function authorizationOf(connectionParams: unknown, upgrade: IncomingMess
   return upgrade.headers.authorization ?? null;
 }
 
-/** The request an operation runs as: POST /graphql with the caller's headers (address, user agent, request id) and the key. */
+/**
+ * Each connection's request id, as HTTP picks one (the upgrade's own `x-request-id` when plain, else a new UUID;
+ * sent back on the upgrade's response), and how many operations it has run. Operation n of a connection runs as
+ * request `<connection id>:<n>`: its faults' `extensions.requestId` and its log lines name both.
+ */
+const connections = new WeakMap<IncomingMessage, { id: string; operations: number }>();
+
+function connectionOf(upgrade: IncomingMessage): { id: string; operations: number } {
+  let connection = connections.get(upgrade);
+  if (!connection) {
+    const incoming = upgrade.headers[REQUEST_ID_HEADER];
+    // request-id.ts's rule, applied to the upgrade's header.
+    const probe = new Request("http://localhost/", { headers: typeof incoming === "string" ? { [REQUEST_ID_HEADER]: incoming } : {} });
+    connection = { id: requestIdOf(probe), operations: 0 };
+    connections.set(upgrade, connection);
+  }
+  return connection;
+}
+
+/** The next operation's request id on this connection (at most 128 characters, as request-id.ts keeps them). */
+function nextOperationId(upgrade: IncomingMessage): string {
+  const connection = connectionOf(upgrade);
+  connection.operations += 1;
+  const suffix = `:${connection.operations}`;
+  return `${connection.id.slice(0, 128 - suffix.length)}${suffix}`;
+}
+
+/** The request an operation runs as: POST /graphql with the caller's headers (address, user agent), its own request id, and the key. */
 function operationRequest(app: App, upgrade: IncomingMessage, authorization: string | null): Request {
   const headers = new app.yoga.fetchAPI.Headers({ "content-type": "application/json", accept: "application/graphql-response+json" });
   for (const [name, value] of Object.entries(upgrade.headers)) {
     if (value === undefined || SOCKET_HEADERS.test(name)) continue;
     headers.set(name, Array.isArray(value) ? value.join(", ") : value);
   }
+  headers.set(REQUEST_ID_HEADER, nextOperationId(upgrade));
   if (authorization !== null) headers.set("authorization", authorization);
   const url = new URL(app.yoga.graphqlEndpoint, `http://${upgrade.headers.host ?? "localhost"}`);
   return new app.yoga.fetchAPI.Request(url, { method: "POST", headers });
@@ -197,6 +234,7 @@ export function webSocketTransport(app: App): WebSocketTransport {
   const { config } = app;
   // A message is a request: no larger than a request body may be (ws closes the connection with 1009 above it).
   const sockets = new WebSocketServer({ noServer: true, maxPayload: config.MAX_REQUEST_BYTES });
+  sockets.on("headers", (headers, request) => headers.push(`${REQUEST_ID_HEADER}: ${connectionOf(request).id}`));
   const schema = getSchema();
   const protocol = useServer(
     {
@@ -206,7 +244,10 @@ export function webSocketTransport(app: App): WebSocketTransport {
         const upgrade = ctx.extra.request;
         const request = operationRequest(app, upgrade, authorizationOf(ctx.connectionParams, upgrade));
         // A fresh server context per operation, as yoga's Node adapter gives each request ({ req }).
-        const result = await runOperation(app, payload as unknown as Record<string, unknown>, request, { req: upgrade });
+        // Observed as a request of its own (access line, SQL statements, span: src/observability/).
+        const result = await app.observability.observeOperation(request, () =>
+          runOperation(app, payload as unknown as Record<string, unknown>, request, { req: upgrade }),
+        );
         if (refusedBeforeData(result)) return asGraphQLErrors(result.errors);
         return { schema, document: RUN_BY_YOGA, rootValue: result };
       },
@@ -220,13 +261,21 @@ export function webSocketTransport(app: App): WebSocketTransport {
 
   return {
     handleUpgrade(request, socket, head) {
+      // Every answer to an upgrade carries the connection's request id, as every HTTP response does.
+      const id = { [REQUEST_ID_HEADER]: connectionOf(request).id };
       const path = new URL(request.url ?? "/", "http://localhost").pathname;
       if (path !== app.yoga.graphqlEndpoint) {
-        refuseUpgrade(socket, 404, ErrorCode.BAD_REQUEST, `Not found: GraphQL over WebSocket is served at ${app.yoga.graphqlEndpoint}.`);
+        refuseUpgrade(
+          socket,
+          404,
+          ErrorCode.BAD_REQUEST,
+          `Not found: GraphQL over WebSocket is served at ${app.yoga.graphqlEndpoint}.`,
+          id,
+        );
         return;
       }
       if (!upgradeOriginAllowed(config.CORS_ORIGINS, request.headers.origin, request.headers.host)) {
-        refuseUpgrade(socket, 403, ErrorCode.FORBIDDEN, "This origin may not open a WebSocket to the API (CORS_ORIGINS).");
+        refuseUpgrade(socket, 403, ErrorCode.FORBIDDEN, "This origin may not open a WebSocket to the API (CORS_ORIGINS).", id);
         return;
       }
       sockets.handleUpgrade(request, socket, head, (ws) => sockets.emit("connection", ws, request));

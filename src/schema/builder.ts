@@ -2,10 +2,11 @@
 // domain types; each area's schema.ts does (see src/schema/index.ts).
 import SchemaBuilder from "@pothos/core";
 import RelayPlugin from "@pothos/plugin-relay";
-import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
+import ScopeAuthPlugin, { AuthScopeFailureType, type AuthFailure } from "@pothos/plugin-scope-auth";
 import DataloaderPlugin from "@pothos/plugin-dataloader";
 import ZodPlugin from "@pothos/plugin-zod";
 import ComplexityPlugin from "@pothos/plugin-complexity";
+import TypeScopesPlugin from "./type-scopes.js";
 import { getNamedType, isLeafType } from "graphql";
 import { Kind } from "graphql";
 import { DateTimeResolver, JSONResolver, UUIDResolver } from "graphql-scalars";
@@ -13,9 +14,18 @@ import type { Context } from "../context.js";
 import type { Scope } from "../auth/scopes.js";
 import { ErrorCode, apiError, badUserInput, forbidden, unauthenticated } from "../errors.js";
 import { decodeId, encodeId } from "../domain/ids.js";
+import { tracingOptions, tracingPlugins } from "../observability/pothos.js";
 
 export interface ConnectionExtras {
   totalCount: number;
+}
+
+/** The `scope` parameters a scope-auth failure did not hold (through its `$all`/`$any` branches). */
+function missingScopes(failure: AuthFailure): string[] {
+  if (failure.kind === AuthScopeFailureType.AuthScope) return failure.scope === "scope" ? [String(failure.parameter)] : [];
+  if (failure.kind === AuthScopeFailureType.AllAuthScopes || failure.kind === AuthScopeFailureType.AnyAuthScopes)
+    return [...new Set(failure.failures.flatMap(missingScopes))];
+  return [];
 }
 
 export const builder = new SchemaBuilder<{
@@ -36,8 +46,11 @@ export const builder = new SchemaBuilder<{
   DefaultNodeNullability: false;
   DefaultFieldNullability: false;
 }>({
-  // Order matters: hooks run in reverse, so scope checks see decoded ids.
-  plugins: [ComplexityPlugin, ScopeAuthPlugin, RelayPlugin, DataloaderPlugin, ZodPlugin],
+  // Order matters: hooks run in reverse, so scope checks see decoded ids. Tracing (only when traces are exported:
+  // src/observability/pothos.ts) comes first, so a resolver's span covers its checks too. Type scopes are checked where
+  // objects are delivered (src/schema/type-scopes.ts), inside scope-auth: a field's own scopes first, then the objects.
+  plugins: [...tracingPlugins(), ComplexityPlugin, ScopeAuthPlugin, TypeScopesPlugin, RelayPlugin, DataloaderPlugin, ZodPlugin],
+  tracing: tracingOptions(),
   defaultFieldNullability: false,
   complexity: {
     // GitHub-like cost: every object counts 1, scalars 0, and a connection
@@ -58,12 +71,13 @@ export const builder = new SchemaBuilder<{
       authenticated: context.principal !== null,
       scope: (scope: Scope) => context.principal?.hasScope(scope) ?? false,
     }),
-    unauthorizedError: (_parent, context, info, result) => {
+    unauthorizedError: (_parent, context, _info, result) => {
       if (!context.principal) return unauthenticated();
-      const scopeFailure = /scope/.test(result.message);
+      // Name what is missing (as the policy's refusals do), where the check was made.
+      const missing = missingScopes(result.failure);
       return forbidden(
-        scopeFailure
-          ? `The API key lacks the scope needed for \`${info.parentType.name}.${info.fieldName}\`: ${result.message}`
+        missing.length
+          ? `The API key lacks the scope this needs: ${missing.join(", ")} (${result.message.replace(/^Not authorized to /, "to ")}).`
           : result.message,
       );
     },

@@ -17,7 +17,7 @@ import { createApp, type App } from "../../src/app.js";
 import { loadConfig } from "../../src/config.js";
 import { attachWebSockets } from "../../src/http/websocket.js";
 import { sha256Hex } from "../../src/auth/tokens.js";
-import { setupTestApp } from "../helpers/app.js";
+import { setupTestApp, pagesFailingWith } from "../helpers/app.js";
 import { helpers, projectGid, sleep, USER_ERRORS } from "../projects/support.js";
 import { ACTIVITY_CREATED } from "./sse.js";
 
@@ -191,8 +191,11 @@ describe("authentication", () => {
         results.map((r) => r.data),
         way,
       ).toEqual([{ viewer: { user: { email } } }]);
-      // The cost the limits computed, reported as over HTTP.
-      expect(results[0].extensions, way).toEqual({ cost: { requested: expect.any(Number), limit: t.app.config.MAX_QUERY_COST } });
+      // The cost the limits computed and the rate-limit figures after its charge, reported as over HTTP.
+      expect(results[0].extensions, way).toEqual({
+        cost: { requested: expect.any(Number), limit: t.app.config.MAX_QUERY_COST },
+        rateLimit: expect.objectContaining({ cost: expect.any(Number), remaining: expect.any(Number) }),
+      });
     }
   });
 
@@ -277,5 +280,75 @@ describe("the same pipeline as HTTP", () => {
     } finally {
       await served.close();
     }
+  });
+});
+
+describe("request ids, as over HTTP", () => {
+  /** The upgrade's answer: its status and its x-request-id header. */
+  const upgrade = (url: string, headers: Record<string, string> = {}) =>
+    new Promise<{ status: number; requestId: string | undefined }>((resolve, reject) => {
+      const ws = new WebSocket(url, "graphql-transport-ws", { headers });
+      ws.once("upgrade", (res) => {
+        resolve({ status: res.statusCode ?? 0, requestId: res.headers["x-request-id"] as string | undefined });
+        ws.close();
+      });
+      ws.once("unexpected-response", (_req, res) => {
+        res.resume();
+        resolve({ status: res.statusCode ?? 0, requestId: res.headers["x-request-id"] as string | undefined });
+      });
+      ws.once("error", (e) => (/Unexpected server response/.test(e.message) ? undefined : reject(e)));
+    });
+
+  it("answers the upgrade with the connection's x-request-id: the client's own when plain, else a new one; refusals too", async () => {
+    expect(await upgrade(main.url, { "x-request-id": "edge-7f3a" })).toEqual({ status: 101, requestId: "edge-7f3a" });
+    const fresh = await upgrade(main.url);
+    expect(fresh.status).toBe(101);
+    expect(fresh.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect((await upgrade(main.url, { "x-request-id": "bad id\twith tabs" })).requestId).toMatch(/^[0-9a-f-]{36}$/);
+    const refused = await upgrade(main.url.replace(/\/graphql$/, "/elsewhere"), { "x-request-id": "edge-404" });
+    expect(refused).toEqual({ status: 404, requestId: "edge-404" });
+  });
+
+  it("runs each operation as a request of its own: `<connection id>:<n>` in its faults' extensions and log lines", async () => {
+    const lines: string[] = [];
+    const failing = createApp(pagesFailingWith(t.db, new Error("boom: SELECT 1")), loadConfig({ ...process.env, NODE_ENV: "test" }), {
+      faultLog: (line) => void lines.push(line),
+    });
+    const served = await serve(failing);
+    try {
+      const c = client(bearer(t.ownerKey), served.url, { headers: { "x-request-id": "edge-42" } });
+      const query = `query Orgs { viewer { organizations(first: 1) { nodes { name } } } }`;
+      // Two operations at once on one connection (the lazy client closes an idle one): its operations 1 and 2.
+      const outcomes = await Promise.all([run(c, query), run(c, query)]);
+      const ids: string[] = [];
+      for (const { results } of outcomes) {
+        expect(results).toHaveLength(1);
+        expect(results[0].errors).toEqual([
+          expect.objectContaining({
+            message: "Unexpected error.",
+            extensions: { code: "INTERNAL_SERVER_ERROR", requestId: expect.any(String) },
+          }),
+        ]);
+        ids.push((results[0].errors![0].extensions as { requestId: string }).requestId);
+      }
+      expect(ids.sort()).toEqual(["edge-42:1", "edge-42:2"]);
+      // Each fault logged once, under its operation's id.
+      expect(lines.map((l) => JSON.parse(l).requestId).sort()).toEqual(["edge-42:1", "edge-42:2"]);
+      expect(lines.map((l) => JSON.parse(l).operation)).toEqual(["Orgs", "Orgs"]);
+    } finally {
+      await served.close();
+    }
+  });
+
+  it("answers a query with @defer whole (one result: incremental delivery is for multipart and server-sent events)", async () => {
+    const email = (await h.prisma.user.findUniqueOrThrow({ where: { id: t.owner.id } })).email;
+    const { results, refused } = await run(
+      client(bearer(t.ownerKey)),
+      `{ viewer { ... @defer { user { email } } organizations(first: 1) { nodes @stream { name } } } }`,
+    );
+    expect(refused).toBeUndefined();
+    expect(results).toHaveLength(1);
+    expect(results[0].data).toEqual({ viewer: { user: { email }, organizations: { nodes: [{ name: expect.any(String) }] } } });
+    expect(results[0]).not.toHaveProperty("hasNext");
   });
 });

@@ -7,7 +7,7 @@
 // the API answers 503 meanwhile, /readyz says why, and it recovers by itself.
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { Prisma } from "../../src/generated/prisma/client.js";
-import { setupTestApp, fixtures } from "../helpers/app.js";
+import { setupTestApp, fixtures, pagesFailingWith as failingPages } from "../helpers/app.js";
 import { startPostgresServer, type PostgresServer } from "../helpers/postgres-server.js";
 import { createApp, RETRY_AFTER_SECONDS, type App } from "../../src/app.js";
 import { loadConfig } from "../../src/config.js";
@@ -63,7 +63,7 @@ function authFailingWith(error: Error): Database {
 }
 
 /** The test database with its paged reads (db.sql: connections) failing, every time with the same `error`. */
-const pagesFailingWith = (error: Error): Database => ({ ...t.db, sql: () => Promise.reject(error) });
+const pagesFailingWith = (error: Error): Database => failingPages(t.db, error);
 
 const connectionRefused = () =>
   Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), {
@@ -180,35 +180,46 @@ describe("the log", () => {
     expect(log.parsed()[0].operation).toBeNull();
   });
 
-  it("logs to stderr once per fault, in one line, outside tests (yoga's own copy left out)", async () => {
-    const consoleError = vi.spyOn(console, "error").mockImplementation(() => {});
-    const consoleOther = [vi.spyOn(console, "log").mockImplementation(() => {}), vi.spyOn(console, "warn").mockImplementation(() => {})];
-    const app = createApp(authFailingWith(new Error("boom at authentication")), testConfig({ NODE_ENV: "production" }));
+  /** The app's log lines (what pino writes to stdout outside tests). */
+  const appLog = () => {
+    const lines: string[] = [];
+    return { lines, destination: { write: (line: string) => void lines.push(line) } };
+  };
+  const faultLines = (lines: string[]) => lines.filter((l) => JSON.parse(l).msg === "fault");
+
+  it("logs once per fault, in one line of the app's log, outside tests (yoga's own copy left out)", async () => {
+    const log = appLog();
+    const app = createApp(authFailingWith(new Error("boom at authentication")), testConfig({ NODE_ENV: "production" }), {
+      logDestination: log.destination,
+    });
     const { res } = await post(app, VIEWER, { "x-request-id": "client-id-123" });
     expect(res.status).toBe(500);
     expect(res.headers.get("x-request-id")).toBe("client-id-123");
-    expect(consoleError).toHaveBeenCalledTimes(1);
-    expect(consoleError.mock.calls[0]).toHaveLength(1);
-    const text = String(consoleError.mock.calls[0][0]);
-    expect(text).not.toContain("\n");
-    expect(JSON.parse(text)).toMatchObject({
+    const faults = faultLines(log.lines);
+    expect(faults).toHaveLength(1);
+    expect(faults[0].trimEnd()).not.toContain("\n");
+    expect(JSON.parse(faults[0])).toMatchObject({
+      level: "error",
       requestId: "client-id-123",
       operation: "Viewer",
       code: "INTERNAL_SERVER_ERROR",
       message: "boom at authentication",
     });
-    expect(text).not.toContain("stack");
-    for (const spy of consoleOther) expect(spy.mock.calls.join("\n")).not.toContain("boom");
+    expect(faults[0]).not.toContain("stack");
+    // Every other line (the access line) names the fault's code at most, never its message.
+    for (const line of log.lines.filter((l) => !faults.includes(l))) expect(line).not.toContain("boom");
   });
 
   it("adds the stack, still in one line, with DEBUG_ERRORS", async () => {
-    const consoleError = vi.spyOn(console, "error").mockImplementation(() => {});
-    const app = createApp(authFailingWith(new Error("boom with a stack")), testConfig({ DEBUG_ERRORS: "1" }));
+    const log = appLog();
+    const app = createApp(authFailingWith(new Error("boom with a stack")), testConfig({ DEBUG_ERRORS: "1" }), {
+      logDestination: log.destination,
+    });
     await post(app, VIEWER);
-    expect(consoleError).toHaveBeenCalledTimes(1);
-    const text = String(consoleError.mock.calls[0][0]);
-    expect(text).not.toContain("\n");
-    expect(JSON.parse(text).stack).toMatch(/boom with a stack\n\s+at /);
+    const faults = faultLines(log.lines);
+    expect(faults).toHaveLength(1);
+    expect(faults[0].trimEnd()).not.toContain("\n");
+    expect(JSON.parse(faults[0]).stack).toMatch(/boom with a stack\n\s+at /);
   });
 
   it("is quiet under NODE_ENV=test without DEBUG_ERRORS", async () => {

@@ -119,3 +119,11 @@ export async function setupTestApp(): Promise<TestApp & { ownerKey: string; owne
     },
   };
 }
+
+/** Whether a statement sent through `db.sql` reads pages of a connection (src/db/pages.ts), not rows by id. */
+export const isPageRead = (query: { text: string }): boolean => query.text.includes('AS "__parent"');
+
+/** The database with every page of every connection failing with `error` (rows by id, e.g. users, still read). */
+export function pagesFailingWith(db: Database, error: Error): Database {
+  return { ...db, sql: (query) => (isPageRead(query) ? Promise.reject(error) : db.sql(query)) };
+}

@@ -440,6 +440,14 @@ function rootCases(): RootCase[] {
     },
   });
   cases.push({
+    // The key's rate-limit figures: one charge per request (not through the SQL counter), nothing per alias.
+    name: "Query.rateLimit × n aliases",
+    doc: (_w, n) => {
+      const d = new Doc();
+      return d.finish(`{ ${aliased(n, () => `rateLimit { ${d.leaves("RateLimit")} }`)} }`);
+    },
+  });
+  cases.push({
     name: "Query.currentOrganization × n aliases",
     doc: (_w, n) => {
       const d = new Doc();

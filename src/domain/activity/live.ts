@@ -14,6 +14,13 @@
 // When its connection is lost, every current subscription ends (their clients
 // resubscribe and read `activity` to catch up: nothing is replayed); the next
 // subscriber reconnects.
+//
+// Fan-out: the notices dispatched together (one read of the connection) and
+// each periodic re-check form a DeliveryRound, handed to every listener they
+// reach. A round is a memo shared by those listeners, so what every subscriber
+// needs (its key's access, the entry, the rows its fields resolve) is read once
+// per round, not once per subscriber (src/domain/activity/service.ts). The
+// re-check runs on one timer of the feed, for every listener at once.
 import type { Database } from "../../db/client.js";
 
 export const ACTIVITY_CHANNEL = "activity_created";
@@ -29,15 +36,32 @@ export interface ActivityNotice {
 export interface ActivityFeedOptions {
   /** The PostgreSQL server to LISTEN on; defaults to the database's own URL (`db.url`). */
   databaseUrl?: string;
-  /** How often a subscriber re-checks its access while no entry arrives (ms); default 60 s. */
+  /** How often every subscriber re-checks its access, entries or not (ms; one round for all); default 60 s. */
   recheckIntervalMs?: number;
   /** The most notices queued for one subscriber that does not read; beyond, its stream ends. Default 1000. */
   maxQueued?: number;
 }
 
+/**
+ * What the listeners reached by one dispatch (or one periodic re-check) share:
+ * values made once by the first listener that asks for them. Nothing in it
+ * outlives the listeners that hold the round.
+ */
+export class DeliveryRound {
+  private readonly values = new Map<string, unknown>();
+
+  /** The value shared under `name` in this round, made by `make` the first time it is asked for. */
+  shared<T>(name: string, make: () => T): T {
+    if (!this.values.has(name)) this.values.set(name, make());
+    return this.values.get(name) as T;
+  }
+}
+
 export interface ProjectListener {
-  /** A new entry of the project (or one of its environments) was committed. */
-  notice(notice: ActivityNotice): void;
+  /** A new entry of the project (or one of its environments) was committed; `round` is shared with the other listeners it reached. */
+  notice(notice: ActivityNotice, round: DeliveryRound): void;
+  /** Time to re-check access (every `recheckIntervalMs`, for every listener in one round). */
+  recheck(round: DeliveryRound): void;
   /** The feed closed or lost its connection: no more notices will come. */
   end(): void;
 }
@@ -49,12 +73,20 @@ class NoticeEvent extends Event {
   constructor(
     type: string,
     readonly notice: ActivityNotice,
+    readonly round: DeliveryRound,
   ) {
     super(type);
   }
 }
 
+class RecheckEvent extends Event {
+  constructor(readonly round: DeliveryRound) {
+    super(RECHECK);
+  }
+}
+
 const END = "end";
+const RECHECK = "recheck";
 const projectEvent = (projectId: number) => `project:${projectId}`;
 
 export function parseNotice(payload: string): ActivityNotice | null {
@@ -69,15 +101,19 @@ export function parseNotice(payload: string): ActivityNotice | null {
 }
 
 export class ActivityFeed {
-  /** Read by each new subscription (tests lower it). */
+  /** Read when a listener arrives: the re-check timer follows a changed value from then on (tests lower it). */
   recheckIntervalMs: number;
   maxQueued: number;
-  /** Event types: `project:<id>` (a NoticeEvent) and `end`. */
+  /** Event types: `project:<id>` (a NoticeEvent), `recheck` (a RecheckEvent) and `end`. */
   private readonly events = new EventTarget();
   private connecting: Promise<void> | null = null;
   private disconnect: (() => Promise<void>) | null = null;
   private closed = false;
   private listeners = 0;
+  /** The round of the notices being dispatched together (one read of the connection). */
+  private round: DeliveryRound | null = null;
+  /** The periodic re-check, running while there are listeners, and its interval. */
+  private recheckTimer: { timer: NodeJS.Timeout; intervalMs: number } | null = null;
 
   constructor(
     private readonly db: Listenable,
@@ -108,14 +144,17 @@ export class ActivityFeed {
    * Call start() first: notices committed before LISTEN is in effect are not heard.
    */
   listen(projectId: number, listener: ProjectListener): () => void {
-    const onNotice = (event: Event) => listener.notice((event as NoticeEvent).notice);
+    const onNotice = (event: Event) => listener.notice((event as NoticeEvent).notice, (event as NoticeEvent).round);
+    const onRecheck = (event: Event) => listener.recheck((event as RecheckEvent).round);
     let done = false;
     const off = () => {
       if (done) return;
       done = true;
       this.listeners -= 1;
       this.events.removeEventListener(projectEvent(projectId), onNotice);
+      this.events.removeEventListener(RECHECK, onRecheck);
       this.events.removeEventListener(END, onEnd);
+      if (this.listeners === 0) this.stopRechecks();
     };
     const onEnd = () => {
       off();
@@ -123,22 +162,52 @@ export class ActivityFeed {
     };
     this.listeners += 1;
     this.events.addEventListener(projectEvent(projectId), onNotice);
+    this.events.addEventListener(RECHECK, onRecheck);
     this.events.addEventListener(END, onEnd);
     if (this.closed) queueMicrotask(onEnd);
+    else this.startRechecks();
     return off;
   }
 
-  /** Delivers a raw NOTIFY payload to the listeners of its project. */
+  /** Delivers a raw NOTIFY payload to the listeners of its project, in the round of the notices dispatched with it. */
   dispatch(payload: string): void {
     const notice = parseNotice(payload);
     if (notice?.projectId == null) return; // organization-level entries have no project subscribers
-    this.events.dispatchEvent(new NoticeEvent(projectEvent(notice.projectId), notice));
+    if (!this.round) {
+      this.round = new DeliveryRound();
+      // The notices dispatched together (one read of the connection: e.g. a transaction's entries) share the
+      // round; the next dispatch, after this task, starts a new one. (Not the next turn of the event loop: on the
+      // embedded database a whole request can run in microtasks, and a later event must be checked afresh.)
+      queueMicrotask(() => {
+        this.round = null;
+      });
+    }
+    this.events.dispatchEvent(new NoticeEvent(projectEvent(notice.projectId), notice, this.round));
+  }
+
+  /** One re-check round for every listener, now (the timer calls it every `recheckIntervalMs`). */
+  recheck(): void {
+    this.events.dispatchEvent(new RecheckEvent(new DeliveryRound()));
+  }
+
+  private startRechecks(): void {
+    if (this.recheckTimer?.intervalMs === this.recheckIntervalMs) return;
+    this.stopRechecks();
+    const timer = setInterval(() => this.recheck(), this.recheckIntervalMs);
+    timer.unref?.();
+    this.recheckTimer = { timer, intervalMs: this.recheckIntervalMs };
+  }
+
+  private stopRechecks(): void {
+    if (this.recheckTimer) clearInterval(this.recheckTimer.timer);
+    this.recheckTimer = null;
   }
 
   /** Ends every subscription and stops listening. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.stopRechecks();
     await this.connecting?.catch(() => {});
     await this.dropConnection();
     this.events.dispatchEvent(new Event(END));

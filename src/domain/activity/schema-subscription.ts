@@ -5,68 +5,34 @@
 // Access is that of `Project.activity`: the key needs `project:read` and the
 // project must be visible (member of its organization, key reaches the
 // project, project not deleted). It is checked when subscribing and again,
-// against the database, before each batch of entries and every
-// `recheckIntervalMs` while none arrives: the key is re-authenticated, and a
+// against the database, before each batch of entries and at each periodic
+// re-check round (every `recheckIntervalMs`): the key is re-authenticated, and a
 // subscriber that lost access (key revoked, membership removed, project deleted
 // or moved out of reach) gets one last event with the error
 // (UNAUTHENTICATED, FORBIDDEN or NOT_FOUND, as a query would answer) and its
-// stream ends.
-import type { GraphQLError } from "graphql";
+// stream ends. The re-checks of the subscribers one event reaches share their
+// reads (liveRound, service.ts): the cost of an event does not grow with the
+// number of subscribers of a key or an organization.
 import type { ActivityLog } from "../../generated/prisma/client.js";
 import { builder } from "../../schema/builder.js";
-import { createContext, viewerOf, type Context } from "../../context.js";
-import { authenticateKey, type Principal } from "../../auth/principal.js";
-import { ACTIONS, hasScope } from "../../auth/policy.js";
-import { forbidden, unauthenticated } from "../../errors.js";
+import { viewerOf, type Context } from "../../context.js";
+import { unauthenticated } from "../../errors.js";
 import { getVisibleProject } from "../projects/service.js";
 import { ActivityEntryRef } from "./schema.js";
-import { activityFeedFor, type ActivityFeed, type ActivityNotice } from "./live.js";
-import { activityEntriesOfProject } from "./store.js";
+import { activityFeedFor, type ActivityFeed, type ActivityNotice, type DeliveryRound } from "./live.js";
+import { liveRound, liveScopeRefusal } from "./service.js";
+import { ACTIONS } from "../../auth/policy.js";
 
 /** An entry to send, or the error that ends the stream. */
 type LiveEvent = ActivityLog | Error;
 
 const READ_SCOPE = ACTIONS["activity:read"].scope;
-const MISSING_SCOPE = `The API key lacks the scope needed for \`Subscription.activityCreated\`: ${READ_SCOPE}.`;
-
-/**
- * The first check of the policy's order (src/auth/policy.ts): the key's scope,
- * before the project is looked at. Visibility follows (getVisibleProject:
- * NOT_FOUND); any member may read activity, so no level check remains.
- */
-function scopeRefusal(principal: Principal): GraphQLError | null {
-  return hasScope(principal, READ_SCOPE) ? null : forbidden(MISSING_SCOPE);
-}
-
-const isGraphQLError = (e: unknown): e is GraphQLError => e instanceof Error && e.name === "GraphQLError";
 
 /** The raw API key of the request that subscribed (the same header app.ts authenticated). */
 function requestKey(ctx: Context): string | null {
   const request = (ctx as Context & { request?: Request }).request;
   const match = /^Bearer[ ]+(\S+)\s*$/i.exec(request?.headers.get("authorization") ?? "");
   return match ? match[1] : null;
-}
-
-/**
- * Re-authenticates the key and re-checks the project against the database. On
- * success the subscription's context gets the fresh principal and fresh loaders
- * (so entries resolve as in a new request); otherwise returns the error to end with.
- */
-async function recheckAccess(ctx: Context, rawKey: string, projectArg: string): Promise<GraphQLError | null> {
-  const auth = await authenticateKey(ctx.db.prisma, rawKey);
-  if (!auth.ok) return unauthenticated(auth.reason);
-  const missingScope = scopeRefusal(auth.principal);
-  if (missingScope) return missingScope;
-  const fresh = createContext(ctx.db, ctx.config, auth.principal);
-  try {
-    await getVisibleProject(fresh, projectArg);
-  } catch (error) {
-    if (isGraphQLError(error)) return error;
-    throw error;
-  }
-  ctx.principal = fresh.principal;
-  ctx.loaders = fresh.loaders;
-  return null;
 }
 
 const DONE: IteratorReturnResult<undefined> = { value: undefined, done: true };
@@ -79,16 +45,16 @@ const DONE: IteratorReturnResult<undefined> = { value: undefined, done: true };
  * slow client slows only itself; `return` (the client went away) stops it at once.
  */
 class LiveActivity implements AsyncIterableIterator<LiveEvent> {
-  private notices: ActivityNotice[] = [];
+  private notices: { notice: ActivityNotice; round: DeliveryRound }[] = [];
   private ready: LiveEvent[] = [];
   /** No notice will be added: deliver what is queued, then end. */
   private ended = false;
   /** The consumer returned: end now. */
   private stopped = false;
-  private recheckDue = false;
+  /** The latest re-check round not yet done (a batch of notices does it too). */
+  private recheckDue: DeliveryRound | null = null;
   private wake: (() => void) | null = null;
   private readonly off: () => void;
-  private readonly timer: NodeJS.Timeout;
 
   constructor(
     private readonly ctx: Context,
@@ -98,19 +64,18 @@ class LiveActivity implements AsyncIterableIterator<LiveEvent> {
     private readonly rawKey: string,
   ) {
     this.off = feed.listen(projectId, {
-      notice: (notice) => {
+      notice: (notice, round) => {
         // A client that stopped reading: end its stream rather than queue without bound.
         if (this.notices.length >= feed.maxQueued) this.end();
-        else this.notices.push(notice);
+        else this.notices.push({ notice, round });
+        this.poke();
+      },
+      recheck: (round) => {
+        this.recheckDue = round;
         this.poke();
       },
       end: () => this.end(),
     });
-    this.timer = setInterval(() => {
-      this.recheckDue = true;
-      this.poke();
-    }, feed.recheckIntervalMs);
-    this.timer.unref?.();
   }
 
   [Symbol.asyncIterator]() {
@@ -153,35 +118,33 @@ class LiveActivity implements AsyncIterableIterator<LiveEvent> {
     if (!this.ended) {
       this.ended = true;
       this.off();
-      clearInterval(this.timer);
     }
     this.poke();
   }
 
-  /** Re-checks access, then turns the queued notices into entries (or the error that ends the stream). */
+  /**
+   * Re-checks access (in the round of the latest notice, or of the re-check), then turns the queued notices into
+   * entries (or the error that ends the stream). On success the subscription's context gets the fresh principal and
+   * the round's loaders, so entries resolve as in a new request, reading what other subscribers read only once.
+   */
   private async process(): Promise<void> {
-    this.recheckDue = false;
     const batch = this.notices.splice(0);
+    const round = batch.at(-1)?.round ?? this.recheckDue!;
+    this.recheckDue = null;
+    const { db, config } = this.ctx;
     try {
-      const denied = await recheckAccess(this.ctx, this.rawKey, this.projectArg);
-      if (denied) {
-        this.ready.push(denied);
+      const access = await liveRound(round, db, config).check(this.rawKey, this.projectArg);
+      if (!access.ok) {
+        this.ready.push(access.error);
         this.notices = [];
         this.end();
         return;
       }
-      if (!batch.length) return;
+      this.ctx.principal = access.principal;
+      this.ctx.loaders = access.loaders;
       // Entries are sent as stored (secrets were masked when written), in commit order.
-      const rows = await activityEntriesOfProject(
-        this.ctx.db.prisma,
-        this.projectId,
-        batch.map((n) => n.id),
-      );
-      const byId = new Map(rows.map((r) => [r.id, r]));
-      for (const notice of batch) {
-        const entry = byId.get(notice.id);
-        if (entry) this.ready.push(entry);
-      }
+      const entries = await Promise.all(batch.map(({ notice, round }) => liveRound(round, db, config).entry(this.projectId, notice.id)));
+      for (const entry of entries) if (entry) this.ready.push(entry);
     } catch (error) {
       // A fault (e.g. of the database): one last result with it (masked as
       // INTERNAL_SERVER_ERROR and logged by the app), then the stream ends.
@@ -216,7 +179,7 @@ builder.subscriptionField("activityCreated", (t) =>
     subscribe: async (_root, args, ctx) => {
       // authScopes guard `resolve` (each event); the builder does not run them on `subscribe`
       // (scopeAuth.authorizeOnSubscribe is off), so the scope is checked here too.
-      const missingScope = scopeRefusal(viewerOf(ctx));
+      const missingScope = liveScopeRefusal(viewerOf(ctx));
       if (missingScope) throw missingScope;
       const projectArg = String(args.projectId);
       const project = await getVisibleProject(ctx, projectArg);

@@ -1,11 +1,13 @@
-import type { PrismaClient, User } from "../../generated/prisma/client.js";
+import type { User } from "../../generated/prisma/client.js";
+import type { Database } from "../../db/client.js";
 import { groupLoader, rowLoader } from "../../db/loader.js";
 import { organizationIdsOfUsers, usersByIds } from "./store.js";
 
-export function userLoaders(prisma: PrismaClient) {
+export function userLoaders(db: Database) {
+  const prisma = db.prisma;
   return {
     userById: rowLoader<number, User>(
-      (ids) => usersByIds(prisma, ids),
+      (ids) => usersByIds(db, ids),
       (u) => u.id,
     ),
     /** The organization ids each user belongs to (for deciding whether a user is visible). */
