@@ -21,16 +21,22 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: "forks",
+    // Two files at a time on this 2-core machine (vitest's default is cores − 1: one). A database test waits on
+    // PostgreSQL, a spawned server or the disk for part of its time (three measured no faster: the cores are busy).
+    maxWorkers: 2,
     // Scratch copies and data folders are never test sources.
     exclude: [...configDefaults.exclude, "scratch/**", ".data/**", "bench/**"],
     env: { NODE_ENV: "test" },
     projects: [
-      // Pure rules (policy, scopes, diffs, page windows, ...): no database, run once.
-      { extends: true, test: { name: "unit", include: ["test/unit/**/*.test.ts"] } },
+      // Pure rules (policy, scopes, diffs, page windows, ...): no database, run once; nothing to isolate.
+      { extends: true, test: { name: "unit", include: ["test/unit/**/*.test.ts"], isolate: false } },
       {
         extends: true,
         test: {
           name: "pglite",
+          // Files share a worker's loaded modules (loading them is most of a file's cost: ~200 s → ~75 s of imports):
+          // each file opens its own database and app, and the modules' own state (the schema, caches) is the same for all.
+          isolate: false,
           exclude: [...dbExclude],
           env: { TEST_DB: "pglite", NODE_ENV: "test" },
           globalSetup: ["test/global-setup.ts"],
@@ -42,6 +48,7 @@ export default defineConfig({
               extends: true as const,
               test: {
                 name: "postgres",
+                isolate: false, // as the pglite project
                 exclude: [...dbExclude],
                 env: { TEST_DB: "postgres", NODE_ENV: "test" },
                 globalSetup: ["test/global-setup.ts"],

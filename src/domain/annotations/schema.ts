@@ -129,18 +129,8 @@ export const AnnotationRef = builder.loadableNode("Annotation", {
       description: "Who created it; null when unknown or the user was deleted.",
       resolve: (a, _args, ctx) => loadReferencedUser(ctx, a.createdById),
     }),
-    createdAt: t.field({
-      type: "DateTime",
-      description: "When it was created.",
-      extensions: readsColumns("createdAt"),
-      resolve: (a) => a.createdAt,
-    }),
-    updatedAt: t.field({
-      type: "DateTime",
-      description: "When it last changed.",
-      extensions: readsColumns("updatedAt"),
-      resolve: (a) => a.updatedAt,
-    }),
+    createdAt: t.expose("createdAt", { type: "DateTime", description: "When it was created." }),
+    updatedAt: t.expose("updatedAt", { type: "DateTime", description: "When it last changed." }),
     deleted: t.exposeBoolean("deleted", {
       description:
         "Whether it is deleted. Deleted annotations are hidden from every read, so this is true only in deleteAnnotation's answer.",

@@ -38,18 +38,8 @@ export const EnvironmentRef = builder.loadableNode("Environment", {
       extensions: readsColumns("id", "projectId"),
       resolve: (e) => e.id === e.projectId,
     }),
-    createdAt: t.field({
-      type: "DateTime",
-      description: "When the environment was created.",
-      extensions: readsColumns("createdAt"),
-      resolve: (e) => e.createdAt,
-    }),
-    updatedAt: t.field({
-      type: "DateTime",
-      description: "When the environment or its settings last changed.",
-      extensions: readsColumns("updatedAt"),
-      resolve: (e) => e.updatedAt,
-    }),
+    createdAt: t.expose("createdAt", { type: "DateTime", description: "When the environment was created." }),
+    updatedAt: t.expose("updatedAt", { type: "DateTime", description: "When the environment or its settings last changed." }),
     organization: t.field({
       type: OrganizationRef,
       description: "The organization it belongs to.",

@@ -55,18 +55,8 @@ export const OrganizationRef = builder.loadableNode("Organization", {
     }),
     name: t.exposeString("name", { description: "Display name." }),
     slug: t.exposeString("slug", { description: "URL-friendly unique name, derived from the name at creation." }),
-    createdAt: t.field({
-      type: "DateTime",
-      description: "When the organization was created.",
-      extensions: readsColumns("createdAt"),
-      resolve: (o) => o.createdAt,
-    }),
-    updatedAt: t.field({
-      type: "DateTime",
-      description: "When the organization last changed.",
-      extensions: readsColumns("updatedAt"),
-      resolve: (o) => o.updatedAt,
-    }),
+    createdAt: t.expose("createdAt", { type: "DateTime", description: "When the organization was created." }),
+    updatedAt: t.expose("updatedAt", { type: "DateTime", description: "When the organization last changed." }),
     membershipLevel: t.field({
       type: MembershipLevelEnum,
       nullable: true,

@@ -48,12 +48,7 @@ export const ProjectRef = builder.loadableNode("Project", {
     isPendingDeletion: t.exposeBoolean("isPendingDeletion", {
       description: "Whether the project is being deleted (such projects are hidden, so this reads false).",
     }),
-    createdAt: t.field({
-      type: "DateTime",
-      description: "When the project was created.",
-      extensions: readsColumns("createdAt"),
-      resolve: (p) => p.createdAt,
-    }),
+    createdAt: t.expose("createdAt", { type: "DateTime", description: "When the project was created." }),
     updatedAt: t.field({
       type: "DateTime",
       description: "When the project or its settings last changed.",
