@@ -6,7 +6,6 @@ import type { Environment } from "../../generated/prisma/client.js";
 import { viewerOf, type Context } from "../../context.js";
 import { notFound } from "../../errors.js";
 import { assertCan, isVisible, type Action, type Placement } from "../../auth/policy.js";
-import type { Principal } from "../../auth/principal.js";
 import { parseIdFor } from "../ids.js";
 
 type Placed = Pick<Environment, "organizationId" | "projectId" | "id" | "isPendingDeletion">;
@@ -19,15 +18,11 @@ export const environmentPlacement = (env: Placed): Placement => ({
   pendingDeletion: env.isPendingDeletion,
 });
 
-export function environmentVisibleTo(principal: Principal, env: Placed): boolean {
-  return isVisible(principal, environmentPlacement(env));
-}
-
 /** The environment named by a global id or PostHog id, if the caller can see it; NOT_FOUND otherwise. */
 export async function getVisibleEnvironment(ctx: Context, id: string): Promise<Environment> {
   const envId = parseIdFor("Environment", "int", id);
   const env = envId == null ? null : await ctx.loaders.environmentById.load(Number(envId));
-  if (!env || !environmentVisibleTo(viewerOf(ctx), env)) throw notFound("Environment", id);
+  if (!env || !isVisible(viewerOf(ctx), environmentPlacement(env))) throw notFound("Environment", id);
   // A project pending deletion hides its environments too.
   const project = await ctx.loaders.projectById.load(env.projectId);
   if (!project || project.isPendingDeletion) throw notFound("Environment", id);
@@ -37,7 +32,10 @@ export async function getVisibleEnvironment(ctx: Context, id: string): Promise<E
 /** The environments of `ids`, in order, each as the caller may see it: the environment, or a NOT_FOUND error (node(id:), nodes(ids:)). */
 export async function loadVisibleEnvironments(ctx: Context, ids: readonly string[]): Promise<(Environment | Error)[]> {
   const envs = await ctx.loaders.environmentById.loadMany(ids.map(Number));
-  return envs.map((e, i) => (e && !(e instanceof Error) && environmentVisibleTo(viewerOf(ctx), e) ? e : notFound("Environment", ids[i])));
+  const principal = viewerOf(ctx);
+  return envs.map((e, i) =>
+    e && !(e instanceof Error) && isVisible(principal, environmentPlacement(e)) ? e : notFound("Environment", ids[i]),
+  );
 }
 
 /**

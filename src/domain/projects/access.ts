@@ -16,23 +16,21 @@ export const projectPlacement = (project: Placed): Placement => ({
   pendingDeletion: project.isPendingDeletion,
 });
 
-/** Whether the caller can see the project (member of its organization, key reaches it, not deleted). */
-export function projectVisible(ctx: Context, project: Placed): boolean {
-  return isVisible(viewerOf(ctx), projectPlacement(project));
-}
-
 /** The project if the caller can see it; NOT_FOUND otherwise. */
 export async function getVisibleProject(ctx: Context, id: string): Promise<ProjectWithPrimary> {
   const projectId = parseIdFor("Project", "int", id);
   const project = projectId == null ? null : await ctx.loaders.projectById.load(Number(projectId));
-  if (!project || !projectVisible(ctx, project)) throw notFound("Project", id);
+  if (!project || !isVisible(viewerOf(ctx), projectPlacement(project))) throw notFound("Project", id);
   return project;
 }
 
 /** The projects of `ids`, in order, each as the caller may see it: the project, or a NOT_FOUND error (node(id:), nodes(ids:)). */
 export async function loadVisibleProjects(ctx: Context, ids: readonly string[]): Promise<(ProjectWithPrimary | Error)[]> {
   const projects = await ctx.loaders.projectById.loadMany(ids.map(Number));
-  return projects.map((p, i) => (p && !(p instanceof Error) && projectVisible(ctx, p) ? p : notFound("Project", ids[i])));
+  const principal = viewerOf(ctx);
+  return projects.map((p, i) =>
+    p && !(p instanceof Error) && isVisible(principal, projectPlacement(p)) ? p : notFound("Project", ids[i]),
+  );
 }
 
 /** Refuses (FORBIDDEN, or NOT_FOUND) unless the caller may do `action` to the project; `verb` replaces the action's in the refusal. */

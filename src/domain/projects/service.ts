@@ -15,7 +15,7 @@ import { environmentChanges, logAsProject } from "../environments/rules.js";
 import { assertMayChangeSettings, touchesSettings, updateEnvironmentSettings, type EnvironmentAction } from "../environments/service.js";
 import { answerUniqueViolation } from "../../db/unique-races.js";
 import type { Page, PageOptions, PageWindow } from "../../db/pages.js";
-import { assertCanOnProject, getVisibleProject, projectVisible } from "./access.js";
+import { assertCanOnProject, getVisibleProject } from "./access.js";
 import {
   insertProject,
   lockedProject,
@@ -30,8 +30,7 @@ import {
 import { changeOrganizationInput, createProjectInput, updateProjectInput } from "./validation.js";
 
 // Other areas find projects through these.
-export { getVisibleProject, projectVisible, logAsProject };
-export { environmentVisibleTo } from "../environments/access.js";
+export { getVisibleProject, logAsProject };
 
 const taken = (field: string) => userError([field], "A project with this name already exists in the organization.", "TAKEN");
 
