@@ -255,7 +255,10 @@ describe("the same pipeline as HTTP", () => {
   });
 
   it("takes WebSockets only on /graphql, and from allowed origins", async () => {
-    const prod = createApp(t.db, loadConfig({ ...process.env, NODE_ENV: "production", CORS_ORIGINS: "https://app.example.com" }));
+    const prod = createApp(
+      t.db,
+      loadConfig({ ...process.env, NODE_ENV: "production", LOG_LEVEL: "silent", CORS_ORIGINS: "https://app.example.com" }),
+    );
     const served = await serve(prod);
     const status = (url: string, origin?: string) =>
       new Promise<number>((resolve, reject) => {

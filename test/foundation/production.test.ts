@@ -15,7 +15,9 @@ const t = await setupTestApp();
 const INTROSPECTION = `{ __schema { queryType { name } } }`;
 const VIEWER = `{ viewer { user { email } } }`;
 
-const appWith = (env: Record<string, string>) => createApp(t.db, loadConfig({ ...process.env, NODE_ENV: "production", ...env }));
+// Quiet: production writes an access line per request to stdout.
+const appWith = (env: Record<string, string>) =>
+  createApp(t.db, loadConfig({ ...process.env, NODE_ENV: "production", LOG_LEVEL: "silent", ...env }));
 const production = appWith({});
 
 async function post(app: App, query: string, opts: { key?: string | null; origin?: string } = {}) {
@@ -57,9 +59,12 @@ describe("NODE_ENV=production", () => {
     expect(await graphiqlPage(production)).toEqual({ status: 406, isGraphiql: false });
     // Not even the files a development server would serve (their names come from a development app's page).
     const page = await (
-      await createApp(t.db, loadConfig({ ...process.env, NODE_ENV: "development" })).yoga.fetch("http://localhost/graphql", {
-        headers: { accept: "text/html" },
-      })
+      await createApp(t.db, loadConfig({ ...process.env, NODE_ENV: "development", LOG_LEVEL: "silent" })).yoga.fetch(
+        "http://localhost/graphql",
+        {
+          headers: { accept: "text/html" },
+        },
+      )
     ).text();
     const css = /href="(\/graphiql\/[^"]+\.css)"/.exec(page)![1];
     expect((await production.yoga.fetch(`http://localhost${css}`)).status).not.toBe(200);
@@ -147,7 +152,7 @@ describe("NODE_ENV=production", () => {
 });
 
 describe("development (the default mode)", () => {
-  const development = createApp(t.db, loadConfig({ ...process.env, NODE_ENV: "development" }));
+  const development = createApp(t.db, loadConfig({ ...process.env, NODE_ENV: "development", LOG_LEVEL: "silent" }));
 
   it("keeps GraphiQL, keyless introspection and any origin", async () => {
     expect(await graphiqlPage(development)).toEqual({ status: 200, isGraphiql: true });
