@@ -7,7 +7,7 @@
 // the API answers 503 meanwhile, /readyz says why, and it recovers by itself.
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { Prisma } from "../../src/generated/prisma/client.js";
-import { setupTestApp, fixtures, pagesFailingWith as failingPages } from "../helpers/app.js";
+import { setupTestApp, fixtures, pagesFailingWith as failingPages, postTo } from "../helpers/app.js";
 import { startPostgresServer, type PostgresServer } from "../helpers/postgres-server.js";
 import { createApp, RETRY_AFTER_SECONDS, type App } from "../../src/app.js";
 import { loadConfig } from "../../src/config.js";
@@ -34,16 +34,7 @@ function capture() {
 }
 
 async function post(app: App, query: string, headers: Record<string, string> = {}, key: string | null = t.ownerKey) {
-  const res = await app.yoga.fetch("http://localhost/graphql", {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      accept: "application/json",
-      ...(key ? { authorization: `Bearer ${key}` } : {}),
-      ...headers,
-    },
-    body: JSON.stringify({ query }),
-  });
+  const res = await postTo(app, { query }, key, headers);
   return { res, body: (await res.json()) as Body };
 }
 

@@ -8,7 +8,7 @@ import { loadConfig, redactSecrets } from "../../src/config.js";
 import { DEMO_EMAIL, DEMO_KEY_FILE, demoKeyFor, seedDemo } from "../../src/db/seed.js";
 import { openEmbeddedDatabase } from "../../src/db/client.js";
 import { sha256Hex } from "../../src/auth/tokens.js";
-import { setupTestApp } from "../helpers/app.js";
+import { postTo, setupTestApp } from "../helpers/app.js";
 import { spawnNode, type Running, STARTUP_MS } from "../helpers/processes.js";
 
 const t = await setupTestApp();
@@ -22,16 +22,7 @@ const production = appWith({});
 
 async function post(app: App, query: string, opts: { key?: string | null; origin?: string } = {}) {
   const key = opts.key === undefined ? t.ownerKey : opts.key;
-  const res = await app.yoga.fetch("http://localhost/graphql", {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      accept: "application/json",
-      ...(key ? { authorization: `Bearer ${key}` } : {}),
-      ...(opts.origin ? { origin: opts.origin } : {}),
-    },
-    body: JSON.stringify({ query }),
-  });
+  const res = await postTo(app, { query }, key, opts.origin ? { origin: opts.origin } : {});
   return {
     status: res.status,
     headers: res.headers,

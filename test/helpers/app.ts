@@ -127,3 +127,17 @@ export const isPageRead = (query: { text: string }): boolean => query.text.inclu
 export function pagesFailingWith(db: Database, error: Error): Database {
   return { ...db, sql: (query) => (isPageRead(query) ? Promise.reject(error) : db.sql(query)) };
 }
+
+/** POSTs a JSON body to an app's /graphql through its HTTP handler, with a key (none when null) and more headers. */
+export async function postTo(app: App, body: unknown, key: string | null, headers: Record<string, string> = {}): Promise<Response> {
+  return await app.yoga.fetch("http://localhost/graphql", {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json",
+      ...(key ? { authorization: `Bearer ${key}` } : {}),
+      ...headers,
+    },
+    body: JSON.stringify(body),
+  });
+}

@@ -15,7 +15,7 @@ import { loadConfig } from "../../src/config.js";
 import { attachWebSockets } from "../../src/http/websocket.js";
 import { sha256Hex } from "../../src/auth/tokens.js";
 import type { Database } from "../../src/db/client.js";
-import { setupTestApp, pagesFailingWith } from "../helpers/app.js";
+import { setupTestApp, pagesFailingWith, postTo } from "../helpers/app.js";
 import { initSeed } from "../helpers/scenarios.js";
 import { projectGid, sleep } from "../projects/support.js";
 import { ACTIVITY_CREATED, subscribe } from "../activity/sse.js";
@@ -41,16 +41,7 @@ function loggedApp(env: Record<string, string> = {}, db: Database = t.db, option
 }
 
 async function post(app: App, body: unknown, headers: Record<string, string> = {}, key: string | null = t.ownerKey) {
-  const res = await app.yoga.fetch("http://localhost/graphql", {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      accept: "application/json",
-      ...(key ? { authorization: `Bearer ${key}` } : {}),
-      ...headers,
-    },
-    body: JSON.stringify(body),
-  });
+  const res = await postTo(app, body, key, headers);
   return { res, body: (await res.json()) as { data?: any; errors?: any[]; extensions?: any } };
 }
 
