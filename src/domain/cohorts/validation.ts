@@ -5,6 +5,7 @@
 // with what the filters imply, the cohorts referred to: references.ts).
 // Every problem is reported at once.
 import { z } from "zod";
+import { nameTypeError } from "../names.js";
 import type { UserError } from "../outcome.js";
 import { userError, userErrorsFromZod } from "../outcome.js";
 import { EMPTY_GRAPH, referenceErrors, referredId, type CohortGraph } from "./references.js";
@@ -200,14 +201,7 @@ export const cohortQuery = z
   .nullish();
 
 const cohortName = z
-  .string({
-    error: (issue) =>
-      issue.input === undefined
-        ? "Name is required."
-        : issue.input === null
-          ? "Name must not be null; omit it to keep the current name."
-          : "Name must be a string.",
-  })
+  .string({ error: nameTypeError })
   .trim()
   .min(1, "Name must not be blank.")
   .max(COHORT_NAME_MAX, `Name must be at most ${COHORT_NAME_MAX} characters.`);

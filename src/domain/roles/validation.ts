@@ -1,16 +1,10 @@
 import { z } from "zod";
+import { nameTypeError } from "../names.js";
 
 export const ROLE_NAME_MAX = 200;
 
 export const roleName = z
-  .string({
-    error: (issue) =>
-      issue.input === undefined
-        ? "Name is required."
-        : issue.input === null
-          ? "Name must not be null; omit it to keep the current name."
-          : "Name must be a string.",
-  })
+  .string({ error: nameTypeError })
   .trim()
   .min(1, "Name must not be blank.")
   .max(ROLE_NAME_MAX, `Name must be at most ${ROLE_NAME_MAX} characters.`);

@@ -2,29 +2,15 @@
 // what the area's rows answer for the actions its services and fields ask.
 import { describe, expect, it } from "vitest";
 import { decide, type Action } from "../../../src/auth/policy.js";
-import { Principal } from "../../../src/auth/principal.js";
+import type { Principal } from "../../../src/auth/principal.js";
+import { ORG, principal as unitPrincipal } from "../principals.js";
 import { MembershipLevel } from "../../../src/auth/levels.js";
 import { environmentPlacement } from "../../../src/domain/environments/access.js";
 import { projectPlacement } from "../../../src/domain/projects/access.js";
 
-const ORG = "00000000-0000-4000-8000-000000000001";
-
-function principal(level: number, scopes: string[] = ["*"], scopedTeams: number[] = []): Principal {
-  const user = {
-    id: 1,
-    uuid: "00000000-0000-4000-8000-0000000000aa",
-    email: "someone@example.com",
-    firstName: "",
-    lastName: "",
-    distinctId: "someone",
-    isEmailVerified: true,
-    hedgehogConfig: null,
-    roleAtOrganization: null,
-    currentOrganizationId: ORG,
-    createdAt: new Date(0),
-  };
-  return new Principal(user, { id: "k", label: "key", scopes, scopedOrganizations: [], scopedTeams }, [{ organizationId: ORG, level }]);
-}
+/** A user at `level` in ORG, with a key of these scopes (limited to these projects/environments). */
+const principal = (level: number, scopes: string[] = ["*"], scopedTeams: number[] = []): Principal =>
+  unitPrincipal({ level, scopes, scopedTeams });
 
 const project = { id: 7, organizationId: ORG, isPendingDeletion: false };
 const primary = { id: 7, projectId: 7, organizationId: ORG, isPendingDeletion: false };
