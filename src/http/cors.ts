@@ -5,9 +5,10 @@
 // starts with nobody (same-origin pages, e.g. GraphiQL, need no CORS).
 import type { CorsOrigins } from "../config.js";
 import { REQUEST_ID_HEADER } from "./request-id.js";
+import { RATE_LIMIT_HEADERS } from "../rate-limits/plugin.js";
 
-/** Response headers a cross-origin page may read: the request id (to quote it) and Retry-After. */
-const EXPOSED_HEADERS = [REQUEST_ID_HEADER, "retry-after"];
+/** Response headers a cross-origin page may read: the request id (to quote it), Retry-After and the RateLimit-* figures. */
+const EXPOSED_HEADERS = [REQUEST_ID_HEADER, "retry-after", ...RATE_LIMIT_HEADERS];
 
 export function originAllowed(allowed: CorsOrigins, origin: string): boolean {
   return allowed === "*" || allowed.includes(origin);

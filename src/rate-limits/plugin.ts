@@ -271,11 +271,9 @@ export function createRateLimits(options: RateLimitsOptions): RateLimits {
         "ratelimit-reset": String(secondsUntil(figures.resetAt, limiter.now())),
         "ratelimit-policy": `${figures.limit};w=${figures.windowSeconds}`,
       };
+      // A cross-origin page allowed by CORS may read them too (src/http/cors.ts exposes them).
       const apply = (target: Headers) => {
         for (const [name, value] of Object.entries(headers)) target.set(name, value);
-        // A cross-origin page allowed by CORS (src/http/cors.ts) may read them too.
-        const exposed = target.get("access-control-expose-headers");
-        if (exposed) target.set("access-control-expose-headers", [exposed, ...RATE_LIMIT_HEADERS].join(", "));
       };
       try {
         apply(response.headers);
