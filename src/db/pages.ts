@@ -43,6 +43,13 @@ interface PagedQueryCommon {
   orderBy: Prisma.Sql;
   /** The columns of each child (default `t.*`); may add joined values. */
   select?: Prisma.Sql;
+  /**
+   * A table joined to the rows of the pages once they are cut (a row is `pr`), and the values read from it, e.g. an
+   * annotation's author: `LEFT JOIN "User" ju ON ju.id = pr."createdById"`. Joined to the pages' rows only (not to
+   * every row a branch reads before the merge), once for all parents: the planner may hash a small table once
+   * instead of scanning it per parent.
+   */
+  joined?: { join: Prisma.Sql; select: Prisma.Sql };
 }
 
 /**
@@ -94,6 +101,21 @@ export function selectColumns(
   const wanted = [...new Set([...keys, ...columns])];
   return Prisma.raw(wanted.map((c) => `t."${c}"`).join(", "));
 }
+
+/**
+ * The joined columns (a field declares them with readsJoined, src/schema/selection.ts) named `join.column` in a page's
+ * columns: the bare column names, null for every column, undefined when none.
+ */
+export function joinedColumns(columns: readonly string[] | null, join: string): string[] | null | undefined {
+  if (columns === null) return null;
+  const prefix = `${join}.`;
+  const named = columns.filter((c) => c.startsWith(prefix)).map((c) => c.slice(prefix.length));
+  if (named.length === 0) return undefined;
+  return named.includes("*") ? null : named;
+}
+
+/** A page's columns of its own table: without the joined ones (`join.column`). */
+export const ownColumns = (columns: readonly string[] | null): string[] | null => columns?.filter((c) => !c.includes(".")) ?? null;
 
 /** Whether a read of `window` counts each list: asked to, or a page placed from the end (`last`, `before`) needs the count. */
 export const countsTotal = (window: PageWindow, options: PageOptions): boolean =>
@@ -156,8 +178,9 @@ export function pageStatement(
       )}) t`
     : Prisma.sql`SELECT ${select} FROM ${query.from} WHERE ${query.parentColumn} = p.parent AND ${where}`;
 
-  return Prisma.sql`
-    SELECT p.parent AS "__parent", c.total AS "__total", w.s AS "__start", w.e AS "__end", page.*
+  const pages = Prisma.sql`
+    SELECT p.parent AS "__parent", ${query.joined ? Prisma.sql`p.ord AS "__ord", ` : Prisma.empty}c.total AS "__total",
+      w.s AS "__start", w.e AS "__end", page.*
     FROM unnest(${ids}${castIds}) WITH ORDINALITY AS p(parent, ord)
     ${query.parentJoin ?? Prisma.empty}
     ${count}
@@ -167,8 +190,13 @@ export function pageStatement(
         ${children}
         ORDER BY ${query.orderBy} OFFSET w.s LIMIT ${limit}
       ) ordered
-    ) page ON true
-    ORDER BY p.ord, page."__rn"`;
+    ) page ON true`;
+  if (!query.joined) return Prisma.sql`${pages} ORDER BY p.ord, page."__rn"`;
+  // OFFSET 0 keeps the pages a subquery: flattened, the planner joins the table inside each parent's page.
+  return Prisma.sql`
+    SELECT pr.*, ${query.joined.select} FROM (${pages} OFFSET 0) pr
+    ${query.joined.join}
+    ORDER BY pr."__ord", pr."__rn"`;
 }
 
 type PagedRow = { __parent: string | number; __total: number | null; __start: number; __end: number; __rn: number | null };

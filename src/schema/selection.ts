@@ -8,6 +8,10 @@
 // Where a field's columns come from, in this order:
 // - its `columns` extension (`extensions: { columns: ["createdById"] }`), for a
 //   field that computes from columns or loads by one (a parent key);
+// - its `joins` extension (`readsJoined("createdBy", "createdById")`), for a field
+//   whose object the page statement can join in: the columns its own selection
+//   reads come prefixed (`createdBy.email`; `createdBy.*` when they are unknown),
+//   and the store that knows the join reads them with the page;
 // - Pothos's `pothosExposedField` extension: an exposed field reads its column;
 // - `id` (the global id) and `__typename` read the key / nothing.
 // Any other field, a field under a fragment on another type, or anything this
@@ -28,6 +32,13 @@ export interface ConnectionNeeds {
 
 /** A field extension naming the columns (of its object's row) that its resolver reads. */
 export const readsColumns = (...columns: string[]): { columns: string[] } => ({ columns });
+
+/**
+ * A field extension for a field whose object a page statement may join in (e.g. an annotation's author): the field
+ * reads `columns` of its own row, and the columns of the joined row that its selection reads, named `join.column`
+ * (`join.*` when its selection does not say). A store that knows no such join ignores the prefixed names.
+ */
+export const readsJoined = (join: string, ...columns: string[]): { columns: string[]; joins: string } => ({ columns, joins: join });
 
 type ResolveInfoLike = FieldSelection & { returnType: Parameters<typeof getNamedType>[0] };
 
@@ -99,21 +110,30 @@ function computeNeeds(info: ResolveInfoLike): ConnectionNeeds {
     }
   }
   const nodeFields = fieldsOf(nodeSets, info, nodeType.name);
-  return { totalCount, hasNextPage, columns: nodeFields ? columnsRead(nodeType, nodeFields) : null };
+  return { totalCount, hasNextPage, columns: nodeFields ? columnsRead(nodeType, nodeFields, info) : null };
 }
 
 /** The columns these fields of `type` read, or null when one of them does not say. */
-function columnsRead(type: GraphQLObjectType, fields: readonly FieldNode[]): string[] | null {
+function columnsRead(type: GraphQLObjectType, fields: readonly FieldNode[], info: FieldSelection): string[] | null {
   const columns = new Set<string>();
   const defs = type.getFields();
   for (const field of fields) {
     const name = field.name.value;
     if (name === "__typename") continue;
-    const extensions = defs[name]?.extensions as { columns?: unknown; pothosExposedField?: unknown } | undefined;
+    const extensions = defs[name]?.extensions as { columns?: unknown; joins?: unknown; pothosExposedField?: unknown } | undefined;
+    if (typeof extensions?.joins === "string") for (const c of joinedRead(extensions.joins, defs[name].type, field, info)) columns.add(c);
     if (Array.isArray(extensions?.columns)) for (const c of extensions.columns) columns.add(String(c));
     else if (typeof extensions?.pothosExposedField === "string") columns.add(extensions.pothosExposedField);
     else if (name === "id") columns.add("id");
     else return null;
   }
   return [...columns];
+}
+
+/** The columns a joined field's selection reads of its object, prefixed with the join's name (`join.*`: every column). */
+function joinedRead(join: string, type: Parameters<typeof getNamedType>[0], field: FieldNode, info: FieldSelection): string[] {
+  const named = getNamedType(type);
+  const fields = isObjectType(named) ? fieldsOf([field.selectionSet], info, named.name) : null;
+  const columns = fields && isObjectType(named) ? columnsRead(named, fields, info) : null;
+  return (columns ?? ["*"]).filter((c) => !c.includes(".")).map((c) => `${join}.${c}`);
 }

@@ -1,5 +1,6 @@
 // The nested read of the benchmark (bench/documents.ts, NESTED_READ) reads only what it selects:
-// one statement per level plus authentication, each page statement naming the columns its
+// one statement per page level plus authentication (the annotations' authors read with their
+// annotations), each page statement naming the columns its
 // fields read and the keys the next level joins on (never `t.*`), no primary environment the
 // query did not ask for, no count without `totalCount`, and no row beyond a page without
 // `pageInfo.hasNextPage`. Pinned here so that a later change cannot silently read more.
@@ -50,9 +51,17 @@ describe("the nested read's SQL", () => {
     expect(annotations[0]).toEqual({ content: "note 6", dateMarker: "2026-01-07T00:00:00.000Z", createdBy: { email: t.owner.email } });
   });
 
-  it("sends one statement per level plus authentication (levels + 1)", () => {
-    // authentication, organizations, projects, environments, annotations, the annotations' authors
-    expect(statements).toHaveLength(6);
+  it("sends one statement per page level plus authentication: the authors come with their annotations", () => {
+    // authentication, organizations, projects, environments, annotations (with their authors)
+    expect(statements).toHaveLength(5);
+    expect(statements.filter((s) => s.includes('FROM "User" WHERE id = ANY'))).toHaveLength(0); // no users-by-id statement
+  });
+
+  it("reads of each author only the columns createdBy's selection reads, for the pages' rows only", () => {
+    const annotations = statements.find((s) => s.includes('"Annotation" t'))!;
+    // Joined once to the rows of all pages (not inside each environment's page), with the selected columns only.
+    expect(annotations).toContain(`json_build_object('id', ju."id", 'email', ju."email") END AS "createdBy"`);
+    expect(annotations).toMatch(/OFFSET 0\) pr\s+LEFT JOIN "User" ju ON ju.id = pr."createdById"/);
   });
 
   it("selects, at each level, only the columns its fields read and the keys", () => {
@@ -88,6 +97,66 @@ describe("the nested read's SQL", () => {
     const annotations = statements.filter((s) => s.includes('"Annotation" t'))[0];
     expect(annotations.match(/ORDER BY t\."dateMarker" DESC NULLS LAST, t\.id DESC LIMIT/g)).toHaveLength(2);
     expect(annotations).toContain("UNION ALL");
+  });
+
+  it("reads every field of the User type when the author's selection does not say, through a fragment too", async () => {
+    t.db.counter.recording = true;
+    t.db.counter.reset();
+    const res = await t.gql(`{ viewer { organizations(first: 5) { nodes { projects(first: 5) { nodes { name
+      environments(first: 1) { nodes { annotations(first: 1) { nodes { createdBy { ...Who } } } } } } } } } } }
+      fragment Who on User { id email uuid hedgehogConfig roleAtOrganization isEmailVerified firstName lastName distinctId databaseId __typename }`);
+    t.db.counter.recording = false;
+    expect(res.errors).toBeUndefined();
+    const annotations = t.db.counter.statements.find((s) => s.includes('"Annotation" t'))!;
+    for (const column of ["id", "email", "uuid", "hedgehogConfig", "roleAtOrganization", "isEmailVerified", "distinctId"])
+      expect(annotations).toContain(`'${column}', ju."${column}"`);
+    expect(t.db.counter.statements.filter((s) => s.includes('FROM "User" WHERE id = ANY'))).toHaveLength(0);
+    const project = res.data.viewer.organizations.nodes
+      .flatMap((o: any) => o.projects.nodes)
+      .find((p: { name: string }) => p.name === "Nested read");
+    const author = project.environments.nodes[0].annotations.nodes[0].createdBy;
+    const node = await t.gql(
+      `query($id: ID!) { node(id: $id) { ...Who } }
+      fragment Who on User { id email uuid hedgehogConfig roleAtOrganization isEmailVerified firstName lastName distinctId databaseId __typename }`,
+      {
+        id: author.id,
+      },
+    );
+    // The joined author answers exactly what the user read by id answers.
+    expect(node.errors).toBeUndefined();
+    expect(author).toEqual(node.data.node);
+  });
+
+  it("answers null for an annotation without an author, and loads authors by id when a selected field does not say what it reads", async () => {
+    const { project } = await seed.home.createProject("No author");
+    await t.db.prisma.annotation.create({
+      data: {
+        organizationId: t.org.id,
+        environmentId: project.id,
+        content: "anonymous",
+        dateMarker: new Date(),
+        createdById: null,
+        scope: "project",
+      },
+    });
+    const query = (extra: string) => `{ viewer { organizations(first: 5) { nodes { projects(first: 10) { nodes { name
+      environments(first: 1) { nodes { annotations(first: 1) { nodes { content ${extra} createdBy { email } } } } } } } } } } }`;
+    for (const extra of ["", "dashboardName"]) {
+      t.db.counter.recording = true;
+      t.db.counter.reset();
+      const res = await t.gql(query(extra));
+      t.db.counter.recording = false;
+      expect(res.errors).toBeUndefined();
+      const projects = res.data.viewer.organizations.nodes.flatMap((o: any) => o.projects.nodes);
+      const anonymous = projects.find((p: { name: string }) => p.name === "No author").environments.nodes[0].annotations.nodes[0];
+      expect(anonymous.content).toBe("anonymous");
+      expect(anonymous.createdBy).toBeNull();
+      const named = projects.find((p: { name: string }) => p.name === "Nested read").environments.nodes[0].annotations.nodes[0];
+      expect(named.createdBy).toEqual({ email: t.owner.email });
+      const annotations = t.db.counter.statements.find((s) => s.includes('"Annotation" t'))!;
+      // dashboardName declares no columns: the page reads t.* and no author; createdBy loads them by id.
+      expect(annotations.includes("json_build_object")).toBe(extra === "");
+    }
   });
 
   it("asks for every column again as soon as a selected field does not say what it reads", async () => {

@@ -2,14 +2,13 @@
 // Project.annotations and Environment.annotations, the annotation(id:)
 // query and the annotation mutations. As in PostHog, annotations are never
 // hard-deleted: deleteAnnotation sets `deleted`, restoreAnnotation clears it.
-import type { Annotation } from "../../generated/prisma/client.js";
 import type { ArgBuilder } from "@pothos/core";
 import { builder } from "../../schema/builder.js";
 import type { Context } from "../../context.js";
 import { notFound } from "../../errors.js";
 import { definePayload, toPayload } from "../../schema/payloads.js";
 import { pagedField, type Types } from "../../schema/paged-field.js";
-import { readsColumns } from "../../schema/selection.js";
+import { readsColumns, readsJoined } from "../../schema/selection.js";
 import { UserRef, loadReferencedUser } from "../users/schema.js";
 import { ProjectRef } from "../projects/schema.js";
 import { EnvironmentRef } from "../environments/schema.js";
@@ -24,6 +23,7 @@ import {
   visibleEnvironmentOf,
   visibleProjectOf,
 } from "./service.js";
+import { CREATED_BY, type AnnotationRow } from "./store.js";
 import { CONTENT_MAX_LENGTH, SEARCH_MAX_LENGTH, type AnnotationScopeValue, type CreationTypeValue } from "./validation.js";
 
 export const AnnotationScopeEnum = builder.enumType("AnnotationScope", {
@@ -57,7 +57,7 @@ export const AnnotationRef = builder.loadableNode("Annotation", {
   description:
     "A note pinned to a moment (`dateMarker`) on an insight, a dashboard, an environment or the whole organization. Any member of " +
     "the organization reads and writes annotations. Deleting one only marks it `deleted` (there is no hard delete, as in PostHog).",
-  id: { resolve: (a: Annotation) => a.id },
+  id: { resolve: (a: AnnotationRow) => a.id },
   authScopes: { scope: "annotation:read" },
   load: async (ids: string[], ctx: Context) =>
     (await visibleAnnotationsByRowIds(ctx, ids)).map((a, i) => a ?? notFound("Annotation", ids[i])),
@@ -125,9 +125,10 @@ export const AnnotationRef = builder.loadableNode("Annotation", {
     createdBy: t.field({
       type: UserRef,
       nullable: true,
-      extensions: readsColumns("createdById"),
+      // A page whose selection reads the author joins it into its statement (see annotationPageQuery).
+      extensions: readsJoined(CREATED_BY, "createdById"),
       description: "Who created it; null when unknown or the user was deleted.",
-      resolve: (a, _args, ctx) => loadReferencedUser(ctx, a.createdById),
+      resolve: (a, _args, ctx) => (a.createdBy !== undefined ? a.createdBy : loadReferencedUser(ctx, a.createdById)),
     }),
     createdAt: t.expose("createdAt", { type: "DateTime", description: "When it was created." }),
     updatedAt: t.expose("updatedAt", { type: "DateTime", description: "When it last changed." }),

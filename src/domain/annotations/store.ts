@@ -3,9 +3,10 @@
 // annotations; and the writes. No rule lives here (who may see or change
 // what, and what input is valid, are the service's).
 import { Prisma, type Annotation, type Dashboard, type Insight, type PrismaClient } from "../../generated/prisma/client.js";
-import { selectColumns, type PagedQuery } from "../../db/pages.js";
+import { joinedColumns, ownColumns, selectColumns, type PagedQuery } from "../../db/pages.js";
 import { containsPattern } from "../../db/like.js";
 import { lockRow } from "../../db/row-locks.js";
+import { joinedUser, type UserRecord } from "../users/store.js";
 import type { AnnotationScopeValue } from "./validation.js";
 
 type Db = PrismaClient | Prisma.TransactionClient;
@@ -53,6 +54,12 @@ const ORGANIZATION_ANNOTATIONS = Prisma.sql`FROM "Annotation" t
   WHERE t.scope = 'organization' AND t."organizationId" = pe."organizationId" AND t."environmentId" <> pe.id
   AND NOT EXISTS (SELECT FROM "Environment" te WHERE te.id = t."environmentId" AND te."isPendingDeletion")`;
 
+/** The join of an annotation page that reads each annotation's author with it (`createdBy.email`: see readsJoined). */
+export const CREATED_BY = "createdBy";
+
+/** An annotation of a page: with its author when the page's selection reads it (undefined when it did not). */
+export type AnnotationRow = Annotation & { createdBy?: UserRecord | null };
+
 /**
  * The annotations of environments (parents: environment ids; a project's id
  * names its primary environment): each environment's own plus the
@@ -71,11 +78,27 @@ export function annotationPageQuery(filters: AnnotationFilters, columns: readonl
     branches: [OWN_ANNOTATIONS, ORGANIZATION_ANNOTATIONS],
     parentJoin: ENVIRONMENT_OF_PARENT,
     // The selected columns (null: all), the keys that place an annotation, and the order's columns (the branches merge on them).
-    select: selectColumns(columns, ["id", "dateMarker", "organizationId", "environmentId", "scope"], Prisma.AnnotationScalarFieldEnum),
+    select: selectColumns(
+      ownColumns(columns),
+      ["id", "dateMarker", "organizationId", "environmentId", "scope"],
+      Prisma.AnnotationScalarFieldEnum,
+    ),
     parentType: "int",
     where: Prisma.join(conditions, " AND "),
     orderBy: Prisma.sql`t."dateMarker" DESC NULLS LAST, t.id DESC`,
+    ...authorOfEachRow(columns),
   };
+}
+
+/**
+ * The author of each annotation of a page, when its selection reads one (a `createdBy.` column). A selection that
+ * does not say what it reads (null) reads no author: createdBy then loads it by `createdById`.
+ */
+function authorOfEachRow(columns: readonly string[] | null): Pick<PagedQuery, "joined"> {
+  if (columns === null) return {};
+  const author = joinedColumns(columns, CREATED_BY);
+  if (author === undefined) return {};
+  return { joined: joinedUser(Prisma.raw('pr."createdById"'), author, CREATED_BY) };
 }
 
 // ---- writes ----------------------------------------------------------------------

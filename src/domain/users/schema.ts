@@ -1,6 +1,7 @@
 // User: a person, as PostHog shows one in `created_by` and in member lists.
-import type { User } from "../../generated/prisma/client.js";
+import type { UserRecord } from "./store.js";
 import { builder } from "../../schema/builder.js";
+import { readsColumns } from "../../schema/selection.js";
 import { parseRowId } from "../ids.js";
 import { loadReferencedUser, visibleUser } from "./service.js";
 
@@ -15,7 +16,8 @@ const RoleAtOrganization = builder.enumType("RoleAtOrganization", {
 
 export const UserRef = builder.loadableNode("User", {
   description: "A person who uses PostHog. Visible to themself and to members of an organization they belong to.",
-  id: { resolve: (u: User) => u.id },
+  // What the fields read: a stored user, or an author joined into a page's statement with only these columns.
+  id: { resolve: (u: UserRecord) => u.id },
   authScopes: { authenticated: true },
   load: async (ids: string[], ctx) => {
     // A malformed or out-of-range id answers NOT_FOUND without a query; a fault (e.g. of
@@ -33,7 +35,7 @@ export const UserRef = builder.loadableNode("User", {
   },
   fields: (t) => ({
     databaseId: t.exposeInt("id", { description: "PostHog's integer id of the user." }),
-    uuid: t.field({ type: "UUID", description: "PostHog's UUID of the user.", resolve: (u) => u.uuid }),
+    uuid: t.field({ type: "UUID", extensions: readsColumns("uuid"), description: "PostHog's UUID of the user.", resolve: (u) => u.uuid }),
     distinctId: t.exposeString("distinctId", { description: "The distinct id PostHog uses for this user's own events." }),
     firstName: t.exposeString("firstName", { description: "Given name; may be empty." }),
     lastName: t.exposeString("lastName", { description: "Family name; may be empty." }),
@@ -45,12 +47,14 @@ export const UserRef = builder.loadableNode("User", {
     hedgehogConfig: t.field({
       type: "JSON",
       nullable: true,
+      extensions: readsColumns("hedgehogConfig"),
       description: "The user's hedgehog mascot settings, or null.",
       resolve: (u) => u.hedgehogConfig,
     }),
     roleAtOrganization: t.field({
       type: RoleAtOrganization,
       nullable: true,
+      extensions: readsColumns("roleAtOrganization"),
       description: "What the user said they do, or null.",
       resolve: (u) => (u.roleAtOrganization as (typeof ROLE_AT_ORGANIZATION)[number] | null) ?? null,
     }),

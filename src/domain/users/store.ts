@@ -14,6 +14,38 @@ type Db = Prisma.TransactionClient;
 export const usersByIds = (db: Pick<Database, "sql">, ids: number[]): Promise<User[]> =>
   db.sql<User>(Prisma.sql`SELECT * FROM "User" WHERE id = ANY(${ids}::int[])`);
 
+/** A user as the User type reads one: the columns its fields read (a joined author carries only these). */
+export type UserRecord = Pick<User, (typeof USER_FIELD_COLUMNS)[number]>;
+
+/** The columns the User type's fields read; a join whose selection does not say reads all of them. */
+export const USER_FIELD_COLUMNS = [
+  "id",
+  "uuid",
+  "distinctId",
+  "firstName",
+  "lastName",
+  "email",
+  "isEmailVerified",
+  "hedgehogConfig",
+  "roleAtOrganization",
+] as const;
+
+/**
+ * A user referenced by `idColumn` of each row of a page (e.g. an annotation's author), joined to the page's
+ * statement (PagedQuery's `joined`) and read as `as`: JSON with these columns (null: every column the User type
+ * reads) and `id`, or NULL when there is none. No second statement, and the author resolves from the row without a
+ * DataLoader round.
+ */
+export function joinedUser(idColumn: Prisma.Sql, columns: readonly string[] | null, as: string): { join: Prisma.Sql; select: Prisma.Sql } {
+  const isUserColumn = (c: string) => (USER_FIELD_COLUMNS as readonly string[]).includes(c);
+  const wanted = columns?.every(isUserColumn) ? [...new Set(["id", ...columns])] : USER_FIELD_COLUMNS;
+  const fields = Prisma.raw(wanted.map((c) => `'${c}', ju."${c}"`).join(", "));
+  return {
+    join: Prisma.sql`LEFT JOIN "User" ju ON ju.id = ${idColumn}`,
+    select: Prisma.sql`CASE WHEN ju.id IS NULL THEN NULL ELSE json_build_object(${fields}) END AS ${Prisma.raw(`"${as}"`)}`,
+  };
+}
+
 /** The memberships of these users: which organizations each belongs to. */
 export const organizationIdsOfUsers = (db: Db, userIds: number[]): Promise<{ userId: number; organizationId: string }[]> =>
   db.organizationMembership.findMany({ where: { userId: { in: userIds } }, select: { userId: true, organizationId: true } });

@@ -326,7 +326,17 @@ describe("loadPagesByParent (connections: schema side)", () => {
 
   it.each<[string, string, string[] | null]>([
     ["exposed fields read their column", "{ list { nodes { content } } }", ["content"]],
-    ["a field's `columns` extension", "{ list { nodes { dateMarker createdBy { email } } } }", ["dateMarker", "createdById"]],
+    ["a field's `columns` extension", "{ list { nodes { dateMarker scope } } }", ["dateMarker", "scope"]],
+    [
+      "a joined field: its key, and its selection's columns under its name",
+      "{ list { nodes { dateMarker createdBy { email ...U } } } } fragment U on User { id email }",
+      ["dateMarker", "createdBy.email", "createdBy.id", "createdById"],
+    ],
+    [
+      "a joined field whose selection does not say: every column of the joined row (`name.*`)",
+      "{ list { nodes { createdBy { ... on Node { id } } } } }",
+      ["createdBy.*", "createdById"],
+    ],
     [
       "through edges, fragments, __typename and the global id",
       "{ list { edges { node { __typename ...A } } } } fragment A on Annotation { id databaseId content }",
