@@ -179,8 +179,10 @@ export function pageStatement(
     : Prisma.sql`SELECT ${select} FROM ${query.from} WHERE ${query.parentColumn} = p.parent AND ${where}`;
 
   const pages = Prisma.sql`
-    SELECT p.parent AS "__parent", ${query.joined ? Prisma.sql`p.ord AS "__ord", ` : Prisma.empty}c.total AS "__total",
-      w.s AS "__start", w.e AS "__end", page.*
+    SELECT p.parent AS "__parent", ${query.joined ? Prisma.sql`p.ord AS "__ord", ` : Prisma.empty}${
+      // An uncounted page's start and end are the window's own (loadPagesByParent knows them): not repeated on each row.
+      counted ? Prisma.sql`c.total AS "__total", w.s AS "__start", w.e AS "__end", ` : Prisma.empty
+    }page.*
     FROM unnest(${ids}${castIds}) WITH ORDINALITY AS p(parent, ord)
     ${query.parentJoin ?? Prisma.empty}
     ${count}
@@ -199,7 +201,8 @@ export function pageStatement(
     ORDER BY pr."__ord", pr."__rn"`;
 }
 
-type PagedRow = { __parent: string | number; __total: number | null; __start: number; __end: number; __rn: number | null };
+/** The statement's own columns on each row; `__total`, `__start` and `__end` only when the window is counted. */
+type PagedRow = { __parent: string | number; __total?: number | null; __start?: number; __end?: number; __rn: number | null };
 
 const emptyPage = <T>(): Page<T> => ({ start: 0, rows: [], total: 0, hasPreviousPage: false, hasNextPage: false });
 
@@ -218,23 +221,27 @@ export async function loadPagesByParent<T>(
   if (parentIds.length === 0) return [];
   // Straight through the driver (db.sql): this is the hottest read of every nested query.
   const rows = await db.sql<T & PagedRow>(pageStatement(query, parentIds, window, options));
+  // An uncounted window starts after `afterOffset` and ends `first` rows later (see pageStatement).
+  const start = window.afterOffset == null ? 0 : window.afterOffset + 1;
+  const uncounted = countsTotal(window, options) ? null : { __start: start, __end: start + (window.first ?? 0), __total: null };
 
   const byParent = new Map<string, Page<T>>();
   for (const row of rows) {
     const key = String(row.__parent);
     let page = byParent.get(key);
     if (!page) {
+      const { __start, __end, __total } = uncounted ?? (row as Required<PagedRow>);
       page = {
-        start: row.__start,
+        start: __start,
         rows: [],
-        total: row.__total,
-        hasPreviousPage: row.__start > 0,
-        hasNextPage: row.__total != null && row.__end < row.__total,
+        total: __total,
+        hasPreviousPage: __start > 0,
+        hasNextPage: __total != null && __end < __total,
       };
       byParent.set(key, page);
     }
     if (row.__rn == null) continue;
-    if (row.__rn > row.__end) {
+    if (row.__rn > (uncounted ?? (row as Required<PagedRow>)).__end) {
       page.hasNextPage = true; // the extra row of an uncounted page
       continue;
     }

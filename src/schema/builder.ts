@@ -7,7 +7,8 @@ import DataloaderPlugin from "@pothos/plugin-dataloader";
 import ZodPlugin from "@pothos/plugin-zod";
 import ComplexityPlugin from "@pothos/plugin-complexity";
 import TypeScopesPlugin from "./type-scopes.js";
-import { getNamedType, isLeafType } from "graphql";
+import { getNamedType, isLeafType, type GraphQLError } from "graphql";
+import type { z } from "zod";
 import { Kind } from "graphql";
 import { DateTimeResolver, JSONResolver, UUIDResolver } from "graphql-scalars";
 import type { Context } from "../context.js";
@@ -119,13 +120,15 @@ export const builder = new SchemaBuilder<{
       args: { ids: { description: "Up to 100 global ids (more are refused with BAD_USER_INPUT before anything runs)." } },
     },
   },
-  zod: {
-    validationError: (error) =>
-      badUserInput(error.issues.map((i) => `${i.path.join(".") || "value"}: ${i.message}`).join("; "), {
-        issues: error.issues.map((i) => ({ path: i.path.map(String), message: i.message })),
-      }),
-  },
+  zod: { validationError: (error) => invalidArguments(error) },
 });
+
+/** The BAD_USER_INPUT of arguments zod refused: every issue, each with its path (plugin-zod's and paged fields' own). */
+export function invalidArguments(error: z.ZodError): GraphQLError {
+  return badUserInput(error.issues.map((i) => `${i.path.join(".") || "value"}: ${i.message}`).join("; "), {
+    issues: error.issues.map((i) => ({ path: i.path.map(String), message: i.message })),
+  });
+}
 
 /** As PostHog reads `settings_as_of`'s `at`: a date-time without an offset is UTC. */
 const naiveAsUtc = (value: unknown) =>

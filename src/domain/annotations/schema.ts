@@ -7,7 +7,7 @@ import { builder } from "../../schema/builder.js";
 import type { Context } from "../../context.js";
 import { notFound } from "../../errors.js";
 import { definePayload, toPayload } from "../../schema/payloads.js";
-import { pagedField, type Types } from "../../schema/paged-field.js";
+import { pagedField, searchFilter, type Types } from "../../schema/paged-field.js";
 import { readsColumns, readsJoined } from "../../schema/selection.js";
 import { UserRef, loadReferencedUser } from "../users/schema.js";
 import { ProjectRef } from "../projects/schema.js";
@@ -67,12 +67,10 @@ export const AnnotationRef = builder.loadableNode("Annotation", {
       nullable: true,
       description: `The note (at most ${CONTENT_MAX_LENGTH} characters); null when none.`,
     }),
-    dateMarker: t.field({
+    dateMarker: t.expose("dateMarker", {
       type: "DateTime",
       nullable: true,
-      extensions: readsColumns("dateMarker"),
       description: "The moment the annotation marks; null when none (such annotations list last).",
-      resolve: (a) => a.dateMarker,
     }),
     creationType: t.field({
       type: AnnotationCreationTypeEnum,
@@ -164,8 +162,7 @@ function annotationListArgs(arg: ArgBuilder<Types>) {
   return {
     search: arg.string({
       required: false,
-      description: "Only annotations whose content contains every whitespace-separated term of this, ignoring case.",
-      validate: { maxLength: [SEARCH_MAX_LENGTH, { message: `Search at most ${SEARCH_MAX_LENGTH} characters.` }] },
+      description: `Only annotations whose content contains every whitespace-separated term of this, ignoring case (at most ${SEARCH_MAX_LENGTH} characters).`,
     }),
     scope: arg({ type: AnnotationScopeEnum, required: false, description: "Only annotations of this scope." }),
     dateFrom: arg({
@@ -188,6 +185,7 @@ builder.objectField(ProjectRef, "annotations", (t) =>
     description: `The project's (its primary environment's) ${LIST_DESCRIPTION}`,
     authScopes: { scope: "annotation:read" },
     args: annotationListArgs(t.arg),
+    argsSchema: searchFilter(SEARCH_MAX_LENGTH),
     query: (_ctx, args, columns) => annotationListQuery(args, columns),
     parentId: (p) => p.id,
   }),
@@ -199,6 +197,7 @@ builder.objectField(EnvironmentRef, "annotations", (t) =>
     description: `The environment's ${LIST_DESCRIPTION}`,
     authScopes: { scope: "annotation:read" },
     args: annotationListArgs(t.arg),
+    argsSchema: searchFilter(SEARCH_MAX_LENGTH),
     query: (_ctx, args, columns) => annotationListQuery(args, columns),
     parentId: (e) => e.id,
   }),

@@ -77,12 +77,9 @@ export function annotationPageQuery(filters: AnnotationFilters, columns: readonl
   return {
     branches: [OWN_ANNOTATIONS, ORGANIZATION_ANNOTATIONS],
     parentJoin: ENVIRONMENT_OF_PARENT,
-    // The selected columns (null: all), the keys that place an annotation, and the order's columns (the branches merge on them).
-    select: selectColumns(
-      ownColumns(columns),
-      ["id", "dateMarker", "organizationId", "environmentId", "scope"],
-      Prisma.AnnotationScalarFieldEnum,
-    ),
+    // The selected columns (null: all) and the order's columns (the branches merge on them). A field that reads any other
+    // column (its place, e.g. `environment`) declares it or reads them all (src/schema/selection.ts).
+    select: selectColumns(ownColumns(columns), ["id", "dateMarker"], Prisma.AnnotationScalarFieldEnum),
     parentType: "int",
     where: Prisma.join(conditions, " AND "),
     orderBy: Prisma.sql`t."dateMarker" DESC NULLS LAST, t.id DESC`,

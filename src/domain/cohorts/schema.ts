@@ -6,7 +6,7 @@ import { builder } from "../../schema/builder.js";
 import type { Context } from "../../context.js";
 import { notFound } from "../../errors.js";
 import { definePayload, toPayload } from "../../schema/payloads.js";
-import { pagedField, type Types } from "../../schema/paged-field.js";
+import { pagedField, searchFilter, type Types } from "../../schema/paged-field.js";
 import { UserRef, loadReferencedUser } from "../users/schema.js";
 import { ProjectRef } from "../projects/schema.js";
 import { EnvironmentRef } from "../environments/schema.js";
@@ -153,8 +153,7 @@ function cohortListArgs(arg: ArgBuilder<Types>) {
   return {
     search: arg.string({
       required: false,
-      description: "Only cohorts whose name contains this, ignoring case.",
-      validate: { maxLength: [200, { message: "Search at most 200 characters." }] },
+      description: "Only cohorts whose name contains this, ignoring case (at most 200 characters).",
     }),
     type: arg({ type: CohortKind, required: false, description: "Only static or only dynamic cohorts." }),
   };
@@ -169,6 +168,7 @@ builder.objectField(ProjectRef, "cohorts", (t) =>
     description: listDescription("The project (its primary environment)"),
     authScopes: { scope: "cohort:read" },
     args: cohortListArgs(t.arg),
+    argsSchema: searchFilter(200),
     query: (_ctx, args) => cohortPageQuery(args),
     parentId: (p) => p.id,
   }),
@@ -180,6 +180,7 @@ builder.objectField(EnvironmentRef, "cohorts", (t) =>
     description: listDescription("The environment"),
     authScopes: { scope: "cohort:read" },
     args: cohortListArgs(t.arg),
+    argsSchema: searchFilter(200),
     query: (_ctx, args) => cohortPageQuery(args),
     parentId: (e) => e.id,
   }),

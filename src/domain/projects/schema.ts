@@ -5,7 +5,7 @@ import { builder } from "../../schema/builder.js";
 import type { Context } from "../../context.js";
 import { connectionFromPage, pageWindow } from "../../schema/connections.js";
 import { connectionNeeds, readsColumns } from "../../schema/selection.js";
-import { pagedField } from "../../schema/paged-field.js";
+import { batchedConnectionField, pagedField, searchFilter } from "../../schema/paged-field.js";
 import { definePayload, toPayload } from "../../schema/payloads.js";
 import { OrganizationRef } from "../organizations/schema.js";
 import { ActivityConnection, activityQuery } from "../activity/schema.js";
@@ -80,30 +80,27 @@ const ProjectConnection = builder.connectionObject({
 });
 
 builder.objectField(OrganizationRef, "projects", (t) =>
-  t.loadable({
+  batchedConnectionField(t, {
     type: ProjectConnection,
     description: "The organization's projects you can reach, oldest first. Needs `project:read`.",
     authScopes: { scope: "project:read" },
-    byPath: true,
     args: {
-      ...t.arg.connectionArgs(),
       search: t.arg.string({
         required: false,
-        description: "Only projects whose name contains this, ignoring case.",
-        validate: { maxLength: [200, { message: "Search at most 200 characters." }] },
+        description: "Only projects whose name contains this, ignoring case (at most 200 characters).",
       }),
     },
-    extensions: readsColumns("id"),
-    load: async (orgIds: string[], ctx: Context, args, info) => {
+    argsSchema: searchFilter(200),
+    load: async (orgIds, ctx, args, info) => {
       const needs = connectionNeeds(info);
-      const pages = await projectPages(ctx, orgIds, args.search, pageWindow(args), {
+      const pages = await projectPages(ctx, orgIds as string[], args.search, pageWindow(args), {
         withTotal: needs.totalCount,
         withNextRow: needs.hasNextPage,
         columns: needs.columns,
       });
       return pages.map(connectionFromPage);
     },
-    resolve: (o) => o.id,
+    parentId: (o) => o.id,
   }),
 );
 
