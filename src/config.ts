@@ -77,6 +77,11 @@ const schema = z.object({
   COMPILED_QUERY_CACHE_SIZE: z.coerce.number().int().min(0).default(128),
   COMPILE_AFTER: z.coerce.number().int().min(1).default(2),
   PERSISTED_QUERY_CACHE_SIZE: z.coerce.number().int().min(0).default(1000),
+  /**
+   * On PostgreSQL, how many of db.sql's statement texts may be sent as named (prepared) statements, each parsed and
+   * planned once per connection (src/db/prepared-statements.ts); 0 sends every statement unnamed.
+   */
+  PREPARED_STATEMENTS: z.coerce.number().int().min(0).max(10_000).default(100),
   /** PostgreSQL's buffer cache inside the embedded database (src/db/client.ts): `16MB` by default, PostgreSQL's own is 128MB. */
   PGLITE_SHARED_BUFFERS: z
     .string()

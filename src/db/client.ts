@@ -10,6 +10,7 @@ import pg from "pg";
 import type { SqlDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import { PrismaClient, type Prisma } from "../generated/prisma/client.js";
 import { SqlCounter, countingAdapter } from "./sql-counter.js";
+import { isStalePreparedStatement, PreparedStatements } from "./prepared-statements.js";
 import { applyMigrations, type SqlExecutor } from "./migrate.js";
 import { lockDataDir, type LockHolder } from "./data-dir-lock.js";
 
@@ -24,7 +25,7 @@ export interface PoolStats {
 }
 
 export type DatabaseTarget =
-  | { kind: "postgres"; url: string; poolSize?: number }
+  | { kind: "postgres"; url: string; poolSize?: number; preparedStatements?: number }
   | { kind: "pglite"; dataDir?: string /* undefined = in memory */; loadDataDir?: Blob; sharedBuffers?: string };
 
 /**
@@ -124,6 +125,8 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   // PGlite is one connection in the process: always open, nothing queues for a slot in a pool.
   let poolStats: () => PoolStats = () => ({ max: 1, total: 1, idle: 1, waiting: 0 });
   let pglite: PGlite | undefined;
+  // PostgreSQL only: the embedded database has no named statements to keep.
+  let prepared: PreparedStatements | undefined;
 
   if (target.kind === "pglite") {
     if (target.dataDir) mkdirSync(dirname(target.dataDir), { recursive: true });
@@ -170,8 +173,9 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
       script: async (sql) => {
         await pool.query(sql);
       },
-      query: async (sql, params = []) => (await pool.query(sql, params as unknown[])).rows,
+      query: async (text, values = [], name) => (await pool.query({ text, values, name })).rows,
     };
+    prepared = new PreparedStatements(target.preparedStatements);
     closeDriver = () => pool.end();
     poolStats = () => ({ max: target.poolSize ?? 10, total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount });
   }
@@ -187,7 +191,17 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     prisma,
     kind: target.kind,
     counter,
-    sql: async <T>(query: Prisma.Sql) => (await counter.run(query.text, () => exec.query(query.text, query.values))) as T[],
+    sql: async <T>(query: Prisma.Sql) => {
+      const name = prepared?.nameFor(query.text);
+      const run = (as: string | undefined) => counter.run(query.text, () => exec.query(query.text, query.values, as));
+      try {
+        return (await run(name)) as T[];
+      } catch (error) {
+        if (name === undefined || !isStalePreparedStatement(error)) throw error;
+        prepared?.forget(query.text);
+        return (await run(undefined)) as T[];
+      }
+    },
     exec,
     pglite,
     url: target.kind === "postgres" ? target.url : undefined,
@@ -242,10 +256,12 @@ export async function openEmbeddedDatabase(
  * `holder` says who this process is to another that finds the embedded database taken.
  */
 export async function openConfiguredDatabase(
-  config: { DATABASE_URL?: string; DATA_DIR: string; PGLITE_SHARED_BUFFERS?: string },
+  config: { DATABASE_URL?: string; DATA_DIR: string; PGLITE_SHARED_BUFFERS?: string; PREPARED_STATEMENTS?: number },
   holder: LockHolder = { role: "other", command: scriptName() },
 ): Promise<Database> {
-  if (config.DATABASE_URL) return openDatabase({ kind: "postgres", url: config.DATABASE_URL });
+  if (config.DATABASE_URL) {
+    return openDatabase({ kind: "postgres", url: config.DATABASE_URL, preparedStatements: config.PREPARED_STATEMENTS });
+  }
   const db = await openEmbeddedDatabase(config.DATA_DIR, holder, { sharedBuffers: config.PGLITE_SHARED_BUFFERS });
   try {
     await applyMigrations(db.exec);

@@ -7,7 +7,8 @@ import { fileURLToPath } from "node:url";
 
 export interface SqlExecutor {
   script(sql: string): Promise<void>;
-  query(sql: string, params?: unknown[]): Promise<Record<string, unknown>[]>;
+  /** `name`: send it as this named (prepared) statement where the driver can (PostgreSQL; see src/db/prepared-statements.ts). */
+  query(sql: string, params?: unknown[], name?: string): Promise<Record<string, unknown>[]>;
 }
 
 /** The folder holding package.json, found upwards from this module (it runs from src/ or from the built dist/). */
