@@ -85,6 +85,8 @@ const NESTED_CONNECTIONS = (process.env.BENCH_NESTED_CONNECTIONS ?? "10,32").spl
 // Each alternation segment lasts at least 1 s (wrk's -d takes whole seconds).
 const ROUNDS = Math.max(1, Math.min(envNumber("BENCH_ROUNDS", 3), SECONDS));
 const DOCUMENTS = envNumber("BENCH_DOCUMENTS", 10_000, { zero: true });
+/** How long the servers are left quiet after the runs before their RSS is read again (the API collects after 2 s of quiet). */
+const QUIET_MS = envNumber("BENCH_QUIET_SECONDS", 4) * 1000;
 const COLD_STARTS = envNumber("BENCH_COLD_STARTS", 3, { zero: true });
 // Both servers run as production does: one prebuilt bundle each, plain `node` (see scripts/build.ts).
 // The API's bundle goes to bench/.work/, not dist/, so a benchmark never replaces a build in use.
@@ -1024,6 +1026,10 @@ async function main(): Promise<number> {
   }
   const rss = { api: rssMb(api.child.pid!), baseline: rssMb(baseline.child.pid!) };
   const peakRss = { api: peakRssMb(api.child.pid!), baseline: peakRssMb(baseline.child.pid!) };
+  // And once the servers have been quiet for a while: the API gives a burst's memory back IDLE_COLLECT_MS (2 s)
+  // after its last request (src/http/idle-collection.ts).
+  await new Promise((r) => setTimeout(r, QUIET_MS));
+  const rssQuiet = { api: rssMb(api.child.pid!), baseline: rssMb(baseline.child.pid!) };
   await api.stop();
   await baseline.stop();
 
@@ -1079,6 +1085,7 @@ async function main(): Promise<number> {
     nestedRatioApiOverBaseline: ratios,
     rssMbAtReady: rssAtReady,
     rssMbAfterRuns: rss,
+    rssMbQuiet: { ...rssQuiet, note: `${QUIET_MS / 1000} s after the last run` },
     peakRssMb: peakRss,
     documents,
     coldStartEmbedded: cold && {
@@ -1115,7 +1122,8 @@ async function main(): Promise<number> {
           `${fmt(r.serverCpu)}× the server CPU and ${fmt(r.postgresCpu)}× the PostgreSQL CPU per request.`,
     ),
     `RSS at ready (before load): API ${rssAtReady.api} MB, baseline ${rssAtReady.baseline} MB; ` +
-      `after all runs: API ${rss.api} MB (peak ${peakRss.api} MB), baseline ${rss.baseline} MB (peak ${peakRss.baseline} MB).`,
+      `after all runs: API ${rss.api} MB (peak ${peakRss.api} MB), baseline ${rss.baseline} MB (peak ${peakRss.baseline} MB); ` +
+      `${QUIET_MS / 1000} s later: API ${rssQuiet.api} MB, baseline ${rssQuiet.baseline} MB.`,
     ...documents.map(documentsLine),
     cold
       ? `Cold start on the embedded database (process start → /readyz 200): first ${cold.firstMs} ms (fresh data directory), ` +

@@ -82,6 +82,11 @@ const schema = z.object({
    * planned once per connection (src/db/prepared-statements.ts); 0 sends every statement unnamed.
    */
   PREPARED_STATEMENTS: z.coerce.number().int().min(0).max(10_000).default(100),
+  /**
+   * The server runs one full garbage collection once it has been quiet this long after serving requests, so that the
+   * memory a burst used is given back (src/http/idle-collection.ts); 0 turns it off.
+   */
+  IDLE_COLLECT_MS: z.coerce.number().int().min(0).max(3_600_000).default(2000),
   /** PostgreSQL's buffer cache inside the embedded database (src/db/client.ts): `16MB` by default, PostgreSQL's own is 128MB. */
   PGLITE_SHARED_BUFFERS: z
     .string()

@@ -22,6 +22,7 @@ import { demoKeyFor, isEmpty, seedDemo, type DemoKey } from "./db/seed.js";
 import { refuseUpgrade, webSocketTransport, type WebSocketTransport } from "./http/websocket.js";
 import { startTracing, tracingConfigured, type Tracing } from "./observability/tracing.js";
 import type { ActivityFeed } from "./domain/activity/live.js";
+import { IdleCollector, lowMemoryCollection, withIdleCollection } from "./http/idle-collection.js";
 
 /** How long in-flight requests get to finish after a signal before their connections are cut. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -131,7 +132,9 @@ async function start() {
   // Requests go to answerStarting until the app is ready, then to the app.
   let handle: (req: IncomingMessage, res: ServerResponse) => void = answerStarting;
   let handleUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void = refuseUpgradeStarting;
-  const http = createServer((req, res) => handle(req, res));
+  // Memory a burst used is given back once the server is quiet (src/http/idle-collection.ts); 0 turns it off.
+  const idle = config.IDLE_COLLECT_MS > 0 ? new IdleCollector(config.IDLE_COLLECT_MS, lowMemoryCollection()) : null;
+  const http = createServer(withIdleCollection((req, res) => handle(req, res), idle));
   http.on("upgrade", (req, socket, head) => handleUpgrade(req, socket, head));
   server = http;
   // Slow senders are dropped within seconds (before listen(): Node reads the check interval then).
