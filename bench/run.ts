@@ -85,8 +85,8 @@ const NESTED_CONNECTIONS = (process.env.BENCH_NESTED_CONNECTIONS ?? "10,32").spl
 // Each alternation segment lasts at least 1 s (wrk's -d takes whole seconds).
 const ROUNDS = Math.max(1, Math.min(envNumber("BENCH_ROUNDS", 3), SECONDS));
 const DOCUMENTS = envNumber("BENCH_DOCUMENTS", 10_000, { zero: true });
-/** How long the servers are left quiet after the runs before their RSS is read again (the API collects after 2 s of quiet). */
-const QUIET_MS = envNumber("BENCH_QUIET_SECONDS", 4) * 1000;
+/** How long the servers are left quiet after the runs before their RSS is read again (the API collects after 15 s of quiet). */
+const QUIET_MS = envNumber("BENCH_QUIET_SECONDS", 18) * 1000;
 const COLD_STARTS = envNumber("BENCH_COLD_STARTS", 3, { zero: true });
 // Both servers run as production does: one prebuilt bundle each, plain `node` (see scripts/build.ts).
 // The API's bundle goes to bench/.work/, not dist/, so a benchmark never replaces a build in use.
@@ -637,7 +637,7 @@ interface DocumentsFigures {
   serverCpuMsPerRequest: number | null;
   rssMbAtReady: number;
   rssMbAfter: number;
-  /** After 5 idle seconds (whether the memory is given back). */
+  /** After BENCH_QUIET_SECONDS of quiet (whether the memory is given back). */
   rssMbAfterIdle: number;
   peakRssMb: number;
   failed: number;
@@ -725,7 +725,7 @@ async function documentsPass(
     }
     const cpu = cpuMs(proc.child.pid!) - cpu0;
     const rssMbAfter = rssMb(proc.child.pid!);
-    await sleep(5_000);
+    await sleep(QUIET_MS);
     return {
       database,
       documents: count,
@@ -755,7 +755,7 @@ function documentsLine(d: DocumentsFigures): string {
     `${d.documents} distinct documents on ${d.database === "postgresql" ? "PostgreSQL" : "the embedded database"}: ` +
     (d.error
       ? `FAILED: ${d.error.slice(0, 400)}`
-      : `RSS ${d.rssMbAtReady} MB at ready → ${d.rssMbAfter} MB after (${d.rssMbAfterIdle} MB 5 s later, peak ${d.peakRssMb} MB); ` +
+      : `RSS ${d.rssMbAtReady} MB at ready → ${d.rssMbAfter} MB after (${d.rssMbAfterIdle} MB ${QUIET_MS / 1000} s later, peak ${d.peakRssMb} MB); ` +
         `${fmt(d.requestsPerSecond)} documents/s, ${fmt(d.serverCpuMsPerRequest)} ms CPU each` +
         (d.failed ? `; ${d.failed} FAILED (${describeFailures(d.failures)})` : ""))
   );
@@ -1026,7 +1026,7 @@ async function main(): Promise<number> {
   }
   const rss = { api: rssMb(api.child.pid!), baseline: rssMb(baseline.child.pid!) };
   const peakRss = { api: peakRssMb(api.child.pid!), baseline: peakRssMb(baseline.child.pid!) };
-  // And once the servers have been quiet for a while: the API gives a burst's memory back IDLE_COLLECT_MS (2 s)
+  // And once the servers have been quiet for a while: the API gives a burst's memory back IDLE_COLLECT_MS (15 s)
   // after its last request (src/http/idle-collection.ts).
   await new Promise((r) => setTimeout(r, QUIET_MS));
   const rssQuiet = { api: rssMb(api.child.pid!), baseline: rssMb(baseline.child.pid!) };

@@ -86,7 +86,7 @@ const schema = z.object({
    * The server runs one full garbage collection once it has been quiet this long after serving requests, so that the
    * memory a burst used is given back (src/http/idle-collection.ts); 0 turns it off.
    */
-  IDLE_COLLECT_MS: z.coerce.number().int().min(0).max(3_600_000).default(2000),
+  IDLE_COLLECT_MS: z.coerce.number().int().min(0).max(3_600_000).default(15_000),
   /** PostgreSQL's buffer cache inside the embedded database (src/db/client.ts): `16MB` by default, PostgreSQL's own is 128MB. */
   PGLITE_SHARED_BUFFERS: z
     .string()
