@@ -106,8 +106,7 @@ export function selectColumns(
  * The joined columns (a field declares them with readsJoined, src/schema/selection.ts) named `join.column` in a page's
  * columns: the bare column names, null for every column, undefined when none.
  */
-export function joinedColumns(columns: readonly string[] | null, join: string): string[] | null | undefined {
-  if (columns === null) return null;
+export function joinedColumns(columns: readonly string[], join: string): string[] | null | undefined {
   const prefix = `${join}.`;
   const named = columns.filter((c) => c.startsWith(prefix)).map((c) => c.slice(prefix.length));
   if (named.length === 0) return undefined;
@@ -224,13 +223,15 @@ export async function loadPagesByParent<T>(
   // An uncounted window starts after `afterOffset` and ends `first` rows later (see pageStatement).
   const start = window.afterOffset == null ? 0 : window.afterOffset + 1;
   const uncounted = countsTotal(window, options) ? null : { __start: start, __end: start + (window.first ?? 0), __total: null };
+  /** A page's start, end and total: the window's own when uncounted, else the statement's on each row. */
+  const boundsOf = (row: PagedRow) => uncounted ?? (row as Required<PagedRow>);
 
   const byParent = new Map<string, Page<T>>();
   for (const row of rows) {
     const key = String(row.__parent);
     let page = byParent.get(key);
     if (!page) {
-      const { __start, __end, __total } = uncounted ?? (row as Required<PagedRow>);
+      const { __start, __end, __total } = boundsOf(row);
       page = {
         start: __start,
         rows: [],
@@ -241,7 +242,7 @@ export async function loadPagesByParent<T>(
       byParent.set(key, page);
     }
     if (row.__rn == null) continue;
-    if (row.__rn > (uncounted ?? (row as Required<PagedRow>)).__end) {
+    if (row.__rn > boundsOf(row).__end) {
       page.hasNextPage = true; // the extra row of an uncounted page
       continue;
     }

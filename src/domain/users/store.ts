@@ -30,6 +30,8 @@ export const USER_FIELD_COLUMNS = [
   "roleAtOrganization",
 ] as const;
 
+const isUserColumn = (column: string) => (USER_FIELD_COLUMNS as readonly string[]).includes(column);
+
 /**
  * A user referenced by `idColumn` of each row of a page (e.g. an annotation's author), joined to the page's
  * statement (PagedQuery's `joined`) and read as `as`: JSON with these columns (null: every column the User type
@@ -37,7 +39,6 @@ export const USER_FIELD_COLUMNS = [
  * DataLoader round.
  */
 export function joinedUser(idColumn: Prisma.Sql, columns: readonly string[] | null, as: string): { join: Prisma.Sql; select: Prisma.Sql } {
-  const isUserColumn = (c: string) => (USER_FIELD_COLUMNS as readonly string[]).includes(c);
   const wanted = columns?.every(isUserColumn) ? [...new Set(["id", ...columns])] : USER_FIELD_COLUMNS;
   const fields = Prisma.raw(wanted.map((c) => `'${c}', ju."${c}"`).join(", "));
   return {
