@@ -87,17 +87,28 @@ export type FieldSelection = Pick<GraphQLResolveInfo, "fieldNodes" | "fragments"
 /** A connection field's resolve info, as far as src/schema/selection.ts reads it. */
 export type ConnectionInfo = Pick<GraphQLResolveInfo, "fieldNodes" | "fragments" | "returnType">;
 
+/** A page's pageInfo, its cursors encoded only when they are read (like the edges'). */
+class PageInfo {
+  constructor(
+    private readonly page: Page<unknown>,
+    public readonly hasPreviousPage = page.hasPreviousPage,
+    public readonly hasNextPage = page.hasNextPage,
+  ) {}
+
+  get startCursor(): string | null {
+    return this.page.rows.length === 0 ? null : encodeCursor(this.page.start);
+  }
+
+  get endCursor(): string | null {
+    return this.page.rows.length === 0 ? null : encodeCursor(this.page.start + this.page.rows.length - 1);
+  }
+}
+
 /** A page of rows as a connection: edges with their cursors, pageInfo, totalCount (-1 when not counted, then never read). */
 export function connectionFromPage<T>(page: Page<T>): Connection<T> {
-  const edges = page.rows.map((node, i) => new Edge(page.start + i, node));
   return {
-    edges,
-    pageInfo: {
-      hasPreviousPage: page.hasPreviousPage,
-      hasNextPage: page.hasNextPage,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
-    },
+    edges: page.rows.map((node, i) => new Edge(page.start + i, node)),
+    pageInfo: new PageInfo(page),
     totalCount: page.total ?? -1,
   };
 }
