@@ -7,6 +7,7 @@ import DataloaderPlugin from "@pothos/plugin-dataloader";
 import ZodPlugin from "@pothos/plugin-zod";
 import ComplexityPlugin from "@pothos/plugin-complexity";
 import TypeScopesPlugin from "./type-scopes.js";
+import { isoInstant } from "./iso-instant.js";
 import { getNamedType, isLeafType, type GraphQLError } from "graphql";
 import type { z } from "zod";
 import { Kind } from "graphql";
@@ -143,7 +144,9 @@ builder.scalarType("DateTime", {
   specifiedByURL: "https://scalars.graphql.org/andimarek/date-time",
   // Answered as the ISO string, not as a Date for JSON.stringify to call toJSON on: the same text, and a response
   // with a thousand dates stringifies three times faster (measured: 1.2 → 0.4 ms for the nested read's 165 KB).
-  serialize: (value) => (DateTimeResolver.serialize(value) as Date).toISOString(),
+  // A valid Date (every stored instant) is written by isoInstant; anything else goes through graphql-scalars' checks.
+  serialize: (value) =>
+    isoInstant(value instanceof Date && !Number.isNaN(value.getTime()) ? value : (DateTimeResolver.serialize(value) as Date)),
   parseValue: (value) => DateTimeResolver.parseValue(naiveAsUtc(value)),
   parseLiteral: (ast) =>
     DateTimeResolver.parseLiteral(ast.kind === Kind.STRING ? { ...ast, value: naiveAsUtc(ast.value) as string } : ast, {}),
