@@ -2,7 +2,8 @@
 // and the user's memberships, loaded in ONE SQL statement per request. Every
 // authorization decision afterwards is made from this object, never by
 // another query.
-import { Prisma, type PrismaClient } from "../generated/prisma/client.js";
+import { Prisma } from "../generated/prisma/client.js";
+import type { Database } from "../db/client.js";
 import { scopeAllows, type Scope } from "./scopes.js";
 import { sha256Hex, TOKEN_PREFIX } from "./tokens.js";
 import { isAdminLevel } from "./levels.js";
@@ -123,9 +124,10 @@ function principalOf(row: KeyRow): Principal {
  * Authenticates a personal API key with one statement: it reads the key, its
  * user and the user's memberships, and marks the key used (at most hourly).
  */
-export async function authenticateKey(prisma: PrismaClient, rawKey: string): Promise<AuthResult> {
+export async function authenticateKey(db: Pick<Database, "sql">, rawKey: string): Promise<AuthResult> {
   if (!wellFormed(rawKey)) return MALFORMED;
-  const rows = await prisma.$queryRaw<KeyRow[]>`
+  // Straight through the driver (db.sql), as every request runs it; Prisma's raw-query path cost ~0.3 ms more CPU.
+  const rows = await db.sql<KeyRow>(Prisma.sql`
     WITH key AS (
       SELECT * FROM "PersonalApiKey" WHERE "secureValue" = ${sha256Hex(rawKey)} AND "revokedAt" IS NULL
     ), touched AS (
@@ -133,7 +135,7 @@ export async function authenticateKey(prisma: PrismaClient, rawKey: string): Pro
       WHERE id = (SELECT id FROM key) AND ("lastUsedAt" IS NULL OR "lastUsedAt" < now() - interval '1 hour')
     )
     SELECT ${KEY_ROW_COLUMNS}
-    FROM key k JOIN "User" u ON u.id = k."userId"`;
+    FROM key k JOIN "User" u ON u.id = k."userId"`);
   const row = rows[0];
   return row ? { ok: true, principal: principalOf(row) } : UNKNOWN;
 }
@@ -143,10 +145,10 @@ export async function authenticateKey(prisma: PrismaClient, rawKey: string): Pro
  * subscriber's key at each event): each key's answer is what authenticateKey
  * would answer, in the order of `rawKeys`.
  */
-export async function authenticateKeys(prisma: PrismaClient, rawKeys: readonly string[]): Promise<AuthResult[]> {
+export async function authenticateKeys(db: Pick<Database, "sql">, rawKeys: readonly string[]): Promise<AuthResult[]> {
   const hashes = [...new Set(rawKeys.filter(wellFormed).map(sha256Hex))];
   const rows = hashes.length
-    ? await prisma.$queryRaw<(KeyRow & { secureValue: string })[]>`
+    ? await db.sql<KeyRow & { secureValue: string }>(Prisma.sql`
     WITH key AS (
       SELECT * FROM "PersonalApiKey" WHERE "secureValue" = ANY(${hashes}::text[]) AND "revokedAt" IS NULL
     ), touched AS (
@@ -154,7 +156,7 @@ export async function authenticateKeys(prisma: PrismaClient, rawKeys: readonly s
       WHERE id IN (SELECT id FROM key) AND ("lastUsedAt" IS NULL OR "lastUsedAt" < now() - interval '1 hour')
     )
     SELECT k."secureValue", ${KEY_ROW_COLUMNS}
-    FROM key k JOIN "User" u ON u.id = k."userId"`
+    FROM key k JOIN "User" u ON u.id = k."userId"`)
     : [];
   const byHash = new Map(rows.map((row) => [row.secureValue, row]));
   return rawKeys.map((rawKey) => {

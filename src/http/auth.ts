@@ -16,7 +16,7 @@ export async function principalFor(request: Request, db: Database): Promise<Prin
   if (header === null || /^\s*Bearer\s*$/i.test(header)) return null;
   const match = /^Bearer[ ]+(\S+)\s*$/i.exec(header);
   if (!match) throw unauthenticated("The Authorization header must be `Bearer <personal API key>`.");
-  const result = await authenticateKey(db.prisma, match[1]);
+  const result = await authenticateKey(db, match[1]);
   if (!result.ok) throw unauthenticated(result.reason);
   return result.principal;
 }

@@ -145,7 +145,7 @@ class LiveRound {
 
   constructor(db: Database, config: Config) {
     this.base = createContext(db, config, null);
-    this.keys = new DataLoader((rawKeys) => authenticateKeys(db.prisma, rawKeys));
+    this.keys = new DataLoader((rawKeys) => authenticateKeys(db, rawKeys));
   }
 
   /**
