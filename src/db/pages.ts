@@ -178,7 +178,7 @@ export function pageStatement(
     : Prisma.sql`SELECT ${select} FROM ${query.from} WHERE ${query.parentColumn} = p.parent AND ${where}`;
 
   const pages = Prisma.sql`
-    SELECT p.parent AS "__parent", ${query.joined ? Prisma.sql`p.ord AS "__ord", ` : Prisma.empty}${
+    SELECT p.parent AS "__parent", ${
       // An uncounted page's start and end are the window's own (loadPagesByParent knows them): not repeated on each row.
       counted ? Prisma.sql`c.total AS "__total", w.s AS "__start", w.e AS "__end", ` : Prisma.empty
     }page.*
@@ -193,11 +193,13 @@ export function pageStatement(
       ) ordered
     ) page ON true`;
   if (!query.joined) return Prisma.sql`${pages} ORDER BY p.ord, page."__rn"`;
-  // OFFSET 0 keeps the pages a subquery: flattened, the planner joins the table inside each parent's page.
+  // OFFSET 0 keeps the pages a subquery: flattened, the planner joins the table inside each parent's page. The rows
+  // come ordered by parent, not in the order of `parentIds`: loadPagesByParent groups them by parent and needs only
+  // each page's rows in order (an ordinal column on every row would cost its parsing).
   return Prisma.sql`
     SELECT pr.*, ${query.joined.select} FROM (${pages} OFFSET 0) pr
     ${query.joined.join}
-    ORDER BY pr."__ord", pr."__rn"`;
+    ORDER BY pr."__parent", pr."__rn"`;
 }
 
 /** The statement's own columns on each row; `__total`, `__start` and `__end` only when the window is counted. */

@@ -75,6 +75,9 @@ describe("the nested read's SQL", () => {
     // Joined once to the rows of all pages (not inside each environment's page), with the selected columns only.
     expect(annotations).toContain(`json_build_object('id', ju."id", 'email', ju."email") END AS "createdBy"`);
     expect(annotations).toMatch(/OFFSET 0\) pr\s+LEFT JOIN "User" ju ON ju.id = pr."createdById"/);
+    // Ordered by the columns each row carries anyway (the page's parent and place): no ordinal column rides on each row.
+    expect(annotations).toMatch(/ORDER BY pr."__parent", pr."__rn"\s*$/);
+    expect(annotations).not.toContain("p.ord AS");
   });
 
   it("selects, at each level, only the columns its fields read and the keys", () => {
