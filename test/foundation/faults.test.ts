@@ -7,7 +7,7 @@
 // the API answers 503 meanwhile, /readyz says why, and it recovers by itself.
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { Prisma } from "../../src/generated/prisma/client.js";
-import { setupTestApp, fixtures, pagesFailingWith as failingPages, postTo } from "../helpers/app.js";
+import { setupTestApp, fixtures, authenticationFailingWith, pagesFailingWith as failingPages, postTo } from "../helpers/app.js";
 import { startPostgresServer, type PostgresServer } from "../helpers/postgres-server.js";
 import { createApp, RETRY_AFTER_SECONDS, type App } from "../../src/app.js";
 import { loadConfig } from "../../src/config.js";
@@ -46,12 +46,7 @@ function expectClean(body: Body) {
 }
 
 /** The test database with its authentication query (the first of every request) failing with `error`. */
-function authFailingWith(error: Error): Database {
-  const prisma = new Proxy(t.db.prisma, {
-    get: (target, prop, receiver) => (prop === "$queryRaw" ? () => Promise.reject(error) : Reflect.get(target, prop, receiver)),
-  });
-  return { ...t.db, prisma };
-}
+const authFailingWith = (error: Error): Database => authenticationFailingWith(t.db, error);
 
 /** The test database with its paged reads (db.sql: connections) failing, every time with the same `error`. */
 const pagesFailingWith = (error: Error): Database => failingPages(t.db, error);

@@ -128,6 +128,11 @@ export function pagesFailingWith(db: Database, error: Error): Database {
   return { ...db, sql: (query) => (isPageRead(query) ? Promise.reject(error) : db.sql(query)) };
 }
 
+/** The database with the authentication statement (the first of every request with a key) failing with `error`. */
+export function authenticationFailingWith(db: Database, error: Error): Database {
+  return { ...db, sql: (query) => (query.text.includes('FROM "PersonalApiKey"') ? Promise.reject(error) : db.sql(query)) };
+}
+
 /** POSTs a JSON body to an app's /graphql through its HTTP handler, with a key (none when null) and more headers. */
 export async function postTo(app: App, body: unknown, key: string | null, headers: Record<string, string> = {}): Promise<Response> {
   return await app.yoga.fetch("http://localhost/graphql", {
