@@ -20,9 +20,8 @@
 // --every N (samples; 1000), --concurrency N (8), --nested N (sends the benchmark's nested read
 // N times first, CONCURRENCY at a time, and prints requests/s and the server's CPU per request;
 // 0 by default: a repeated document, which must stay compiled), --gc, --snapshot,
-// --node "<flags>" (flags for the API's node after production's own, PRODUCTION_NODE_FLAGS of
-// scripts/build.ts, e.g. "--max-semi-space-size=8", V8 flags that NODE_OPTIONS does not take included;
-// "--max-old-space-size=4096" undoes production's heap flag). Any environment variable (e.g. NODE_OPTIONS, the cache
+// --node "<flags>" (flags for the API's node, e.g. "--max-semi-space-size=8", V8 flags that
+// NODE_OPTIONS does not take included). Any environment variable (e.g. NODE_OPTIONS, the cache
 // sizes, MALLOC_ARENA_MAX) reaches the API.
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -33,7 +32,7 @@ import pg from "pg";
 import WebSocket from "ws";
 import { freePort, startPostgresServer, type PostgresServer } from "../test/helpers/postgres-server.js";
 import { applyMigrations, type SqlExecutor } from "../src/db/migrate.js";
-import { PRODUCTION_NODE_FLAGS, bundle } from "../scripts/build.js";
+import { bundle } from "../scripts/build.js";
 import { distinctDocument } from "./documents.js";
 import { BENCH_API_KEY, seedBench } from "./seed.js";
 
@@ -142,8 +141,7 @@ async function startServer(target: Target): Promise<Server> {
     ...target.env,
   };
   for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
-  // As `npm start` runs it; `--node` flags come after, so `--node --max-old-space-size=4096` restores V8's default growth.
-  const args = [...PRODUCTION_NODE_FLAGS, ...NODE_FLAGS, ...(inspectorPort ? [`--inspect=127.0.0.1:${inspectorPort}`] : []), BUNDLE];
+  const args = [...NODE_FLAGS, ...(inspectorPort ? [`--inspect=127.0.0.1:${inspectorPort}`] : []), BUNDLE];
   const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   const keep = (chunk: Buffer) => (out = (out + chunk.toString()).slice(-16_384));
@@ -332,7 +330,7 @@ async function main(): Promise<void> {
   };
   console.log(
     `API on ${target.describe}, NODE_ENV=production${process.env.NODE_OPTIONS ? `, NODE_OPTIONS=${process.env.NODE_OPTIONS}` : ""}` +
-      `, node ${[...PRODUCTION_NODE_FLAGS, ...NODE_FLAGS].join(" ")}; ` +
+      `${NODE_FLAGS.length ? `, node ${NODE_FLAGS.join(" ")}` : ""}; ` +
       `${DOCUMENTS} distinct documents, ${CONCURRENCY} at a time${GC ? "; GC forced at each sample (--gc)" : ""}`,
   );
   await line("at ready");

@@ -47,7 +47,7 @@ import { findPostgresBin, freePort, startPostgresServer, type PostgresServer } f
 import { applyMigrations, type SqlExecutor } from "../src/db/migrate.js";
 import { encodeId } from "../src/domain/ids.js";
 import { BENCH, seedBench } from "./seed.js";
-import { PRODUCTION_NODE_FLAGS, bundle } from "../scripts/build.js";
+import { bundle } from "../scripts/build.js";
 import { distinctDocumentBodies, NESTED_READ } from "./documents.js";
 import {
   BenchSetupError,
@@ -128,9 +128,7 @@ async function startNode(name: string, file: string, env: Record<string, string 
   const merged: NodeJS.ProcessEnv = { ...process.env, HOST: "127.0.0.1", PORT: String(port), ...env };
   for (const k of Object.keys(merged)) if (merged[k] === undefined) delete merged[k]; // undefined = unset
   const startedAt = performance.now();
-  // The API runs as `npm start` runs it (its node flags, scripts/build.ts); the baseline with plain `node`.
-  const nodeFlags = file === API_BUNDLE ? PRODUCTION_NODE_FLAGS : [];
-  const child = spawn(process.execPath, [...nodeFlags, file], {
+  const child = spawn(process.execPath, [file], {
     cwd: ROOT,
     env: merged,
     stdio: ["ignore", "pipe", "pipe"],
