@@ -275,6 +275,35 @@ describe("cost", () => {
     expect(res.errors![0].extensions?.cost).toEqual({ requested: modelCost(query, over), limit: config.MAX_QUERY_COST });
   });
 
+  it("answers each request with its own cost when the same document comes again with other variables or another operation", async () => {
+    // Costs are remembered per parsed document, operation and variables (src/limits.ts): a remembered cost must never
+    // answer for other variables or another operation, and a refusal must repeat.
+    const levels = `viewer { organizations(first: $n) { nodes { projects(first: $n) { nodes { environments(first: $n) { nodes { name } } } } } } }`;
+    const query = `query Pages($n: Int) { ${levels} } query Big ${BIG}`;
+    const run = (operationName: string, variables: Record<string, unknown>) =>
+      t
+        .raw(JSON.stringify({ query, operationName, variables }), { authorization: `Bearer ${t.ownerKey}` })
+        .then(async (r) => ({ status: r.status, ...((await r.json()) as any) }));
+    const pages = `query($n: Int) { ${levels} }`;
+    for (let round = 0; round < 2; round += 1) {
+      for (const n of [1, 7, 1, 100, 3]) {
+        const res = await run("Pages", { n });
+        const requested = modelCost(pages, { n });
+        if (requested > config.MAX_QUERY_COST) {
+          expect(res.status, `n=${n}, round ${round}`).toBe(400);
+          expect(res.errors[0].extensions).toMatchObject({ code: "QUERY_TOO_COMPLEX", cost: { requested } });
+        } else {
+          expect(res.errors, `n=${n}, round ${round}`).toBeUndefined();
+          expect(res.extensions.cost, `n=${n}, round ${round}`).toEqual({ requested, limit: config.MAX_QUERY_COST });
+        }
+      }
+      const big = await run("Big", {});
+      expect(big.status).toBe(400);
+      expect(big.errors[0].extensions.cost.requested).toBe(modelCost(BIG));
+    }
+    expect(modelCost(pages, { n: 100 })).toBeGreaterThan(config.MAX_QUERY_COST);
+  });
+
   it("multiplies what nodes(ids:) selects by the number of ids", async () => {
     const ids = Array.from({ length: 3 }, () => encodeId("Project", project.id));
     const query = `query($ids: [ID!]!) { nodes(ids: $ids) { ... on Project { name environments(first: 4) { nodes { name } } } } }`;
