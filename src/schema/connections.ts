@@ -89,11 +89,13 @@ export type ConnectionInfo = Pick<GraphQLResolveInfo, "fieldNodes" | "fragments"
 
 /** A page's pageInfo, its cursors encoded only when they are read (like the edges'). */
 class PageInfo {
-  constructor(
-    private readonly page: Page<unknown>,
-    public readonly hasPreviousPage = page.hasPreviousPage,
-    public readonly hasNextPage = page.hasNextPage,
-  ) {}
+  readonly hasPreviousPage: boolean;
+  readonly hasNextPage: boolean;
+
+  constructor(private readonly page: Page<unknown>) {
+    this.hasPreviousPage = page.hasPreviousPage;
+    this.hasNextPage = page.hasNextPage;
+  }
 
   get startCursor(): string | null {
     return this.page.rows.length === 0 ? null : encodeCursor(this.page.start);
